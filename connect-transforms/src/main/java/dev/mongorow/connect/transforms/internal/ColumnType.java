@@ -1,0 +1,258 @@
+package dev.mongorow.connect.transforms.internal;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * The column types a table declaration can use, with the coercion of document values into each.
+ * Values are checked against what MySQL will accept (integer ranges, DECIMAL precision, DATETIME range,
+ * VARCHAR length) so that a bad value fails here, as a DataException that a dead-letter queue catches,
+ * rather than inside the JDBC sink, where a database error stops the task.
+ */
+public enum ColumnType {
+    STRING, INT32, INT64, FLOAT64, BOOLEAN, DECIMAL, TIMESTAMP, DATE, JSON;
+
+    /** MySQL DATETIME and DATE hold years 1000 to 9999. */
+    static final long MIN_DATETIME_MILLIS = Instant.parse("1000-01-01T00:00:00Z").toEpochMilli();
+    static final long MAX_DATETIME_MILLIS = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
+    private static final long MILLIS_PER_DAY = 86_400_000L;
+
+    /** Parses a type name of the declaration language (case-insensitive, MySQL aliases accepted). */
+    public static ColumnType parse(String name) {
+        switch (name.toUpperCase(Locale.ROOT)) {
+            case "STRING": case "VARCHAR": case "CHAR": case "TEXT":
+                return STRING;
+            case "INT32": case "INT": case "INTEGER":
+                return INT32;
+            case "INT64": case "BIGINT": case "LONG":
+                return INT64;
+            case "FLOAT64": case "DOUBLE":
+                return FLOAT64;
+            case "BOOLEAN": case "BOOL":
+                return BOOLEAN;
+            case "DECIMAL": case "NUMERIC":
+                return DECIMAL;
+            case "TIMESTAMP": case "DATETIME":
+                return TIMESTAMP;
+            case "DATE":
+                return DATE;
+            case "JSON":
+                return JSON;
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Coerces a document value to this type for {@code column}. Never returns null for a non-null input;
+     * fails with a DataException naming the field, the expected type and the value.
+     */
+    public Object coerce(Object raw, Column column, Limits limits) {
+        Object value = ExtendedJson.unwrap(raw);
+        try {
+            switch (this) {
+                case STRING:
+                    return toText(value, column);
+                case INT32:
+                    return toInt32(value, column);
+                case INT64:
+                    return toInt64(value, column);
+                case FLOAT64:
+                    return toFloat64(value, column);
+                case BOOLEAN:
+                    return toBoolean(value, column);
+                case DECIMAL:
+                    return toDecimal(value, column);
+                case TIMESTAMP:
+                    return new Date(toEpochMillis(value, column));
+                case DATE:
+                    return new Date(Math.floorDiv(toEpochMillis(value, column), MILLIS_PER_DAY) * MILLIS_PER_DAY);
+                case JSON:
+                    return JsonText.write(value, limits, column.describePath());
+                default:
+                    throw new IllegalStateException(name());
+            }
+        } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
+            throw fail(column, value);
+        }
+    }
+
+    private static String toText(Object value, Column column) {
+        String text;
+        if (value instanceof String) {
+            text = (String) value;
+        } else if (value instanceof BigDecimal) {
+            text = ((BigDecimal) value).toPlainString();
+        } else if (value instanceof Number || value instanceof Boolean) {
+            text = value.toString();
+        } else if (value instanceof Date) {
+            text = Instant.ofEpochMilli(((Date) value).getTime()).toString();
+        } else if (value instanceof byte[]) {
+            text = Base64.getEncoder().encodeToString((byte[]) value);
+        } else {
+            throw fail(column, value);
+        }
+        int maxLength = column.length();
+        if (maxLength > 0 && text.length() > maxLength && text.codePointCount(0, text.length()) > maxLength) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
+                    + "': expected at most " + maxLength + " characters for " + column.typeText() + ", got "
+                    + text.codePointCount(0, text.length()) + " characters: "
+                    + RecordErrors.describe(text));
+        }
+        return text;
+    }
+
+    private static Integer toInt32(Object value, Column column) {
+        long v = toInt64(value, column);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw fail(column, value);
+        }
+        return (int) v;
+    }
+
+    private static Long toInt64(Object value, Column column) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 0x1p63) {
+                return (long) d;
+            }
+            throw fail(column, value);
+        }
+        if (value instanceof BigDecimal) {
+            return ((BigDecimal) value).longValueExact();
+        }
+        if (value instanceof BigInteger) {
+            return ((BigInteger) value).longValueExact();
+        }
+        if (value instanceof String) {
+            String s = ((String) value).trim();
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                return new BigDecimal(s).longValueExact(); // "12.0", "1e3"
+            }
+        }
+        throw fail(column, value);
+    }
+
+    private static Double toFloat64(Object value, Column column) {
+        double d;
+        if (value instanceof Number) {
+            d = ((Number) value).doubleValue();
+        } else if (value instanceof String) {
+            d = Double.parseDouble(((String) value).trim());
+        } else {
+            throw fail(column, value);
+        }
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            throw fail(column, value); // MySQL DOUBLE holds no NaN or infinity
+        }
+        return d;
+    }
+
+    private static Boolean toBoolean(Object value, Column column) {
+        if (value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        if (value instanceof Number) {
+            double d = ((Number) value).doubleValue();
+            if (d == 0 || d == 1) {
+                return d == 1;
+            }
+        }
+        if (value instanceof String) {
+            switch (((String) value).trim().toLowerCase(Locale.ROOT)) {
+                case "true": case "1":
+                    return true;
+                case "false": case "0":
+                    return false;
+                default:
+                    break;
+            }
+        }
+        throw fail(column, value);
+    }
+
+    private static BigDecimal toDecimal(Object value, Column column) {
+        BigDecimal d;
+        if (value instanceof BigDecimal) {
+            d = (BigDecimal) value;
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            d = BigDecimal.valueOf(((Number) value).longValue());
+        } else if (value instanceof Double || value instanceof Float) {
+            double v = ((Number) value).doubleValue();
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                throw fail(column, value);
+            }
+            d = BigDecimal.valueOf(v);
+        } else if (value instanceof String) {
+            d = new BigDecimal(((String) value).trim());
+        } else {
+            throw fail(column, value);
+        }
+        BigDecimal scaled = d.setScale(column.scale(), column.rounding());
+        if (scaled.precision() - scaled.scale() > column.precision() - column.scale()) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
+                    + "': expected a value that fits " + column.typeText() + ", got " + RecordErrors.describe(value));
+        }
+        return scaled;
+    }
+
+    private static long toEpochMillis(Object value, Column column) {
+        long millis;
+        if (value instanceof Date) {
+            millis = ((Date) value).getTime();
+        } else if (value instanceof Integer || value instanceof Long) {
+            millis = ((Number) value).longValue();
+        } else if (value instanceof String) {
+            millis = parseInstant(((String) value).trim()).toEpochMilli();
+        } else {
+            throw fail(column, value);
+        }
+        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
+                    + "': expected a " + column.typeText() + " between years 1000 and 9999 (MySQL's range), got "
+                    + RecordErrors.describe(value instanceof Date ? Instant.ofEpochMilli(millis).toString() : value));
+        }
+        return millis;
+    }
+
+    /** ISO-8601 instant, offset date-time, local date-time (taken as UTC) or a plain date (midnight UTC). */
+    private static Instant parseInstant(String text) {
+        if (text.length() == 10) {
+            return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+        }
+        String iso = text.indexOf('T') < 0 && text.length() > 10 && text.charAt(10) == ' '
+                ? text.substring(0, 10) + 'T' + text.substring(11) : text;
+        try {
+            return OffsetDateTime.parse(iso).toInstant();
+        } catch (DateTimeParseException e) {
+            return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
+        }
+    }
+
+    private static org.apache.kafka.connect.errors.DataException fail(Column column, Object value) {
+        return RecordErrors.field(column.describePath(), column.typeText(), value);
+    }
+
+    /** True for values that are documents, arrays or structs, which only a JSON column can hold. */
+    static boolean isComposite(Object value) {
+        return value instanceof Map || value instanceof List || value instanceof Struct;
+    }
+}
