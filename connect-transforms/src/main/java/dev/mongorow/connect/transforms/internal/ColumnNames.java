@@ -14,9 +14,9 @@ import java.util.Map;
  * Derives MySQL column names from flattened document paths: joined with a delimiter, characters outside
  * [A-Za-z0-9_] replaced by '_', at most {@code maxLength} characters. A name that had to be shortened ends
  * with 8 hex characters of a hash of the full path, so different long paths stay different. When two paths
- * still give the same name (MySQL compares column names case-insensitively), the path that sorts first keeps
- * it and the others get the hash suffix: the result depends only on which paths are present, never on the
- * order of the fields.
+ * still give the same name (MySQL compares column names case-insensitively), a path that needed no change keeps
+ * it (else the path that sorts first) and the others get the hash suffix: the result depends only on which
+ * paths are present, never on the order of the fields.
  */
 public final class ColumnNames {
     private static final int HASH_CHARS = 8;
@@ -49,12 +49,12 @@ public final class ColumnNames {
         if (!collision) {
             return names;
         }
-        // Resolve: per lower-cased name, the smallest original path keeps the name, the others get a hash suffix.
+        // Resolve: per lower-cased name, an unchanged path wins, else the smallest; the others get a hash suffix.
         Map<String, String> winner = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String lower = names.get(i).toLowerCase(Locale.ROOT);
             String current = winner.get(lower);
-            if (current == null || joined.get(i).compareTo(current) < 0) {
+            if (current == null || beats(joined.get(i), current, lower)) {
                 winner.put(lower, joined.get(i));
             }
         }
@@ -68,6 +68,15 @@ public final class ColumnNames {
             }
         }
         return resolved;
+    }
+
+    private static boolean beats(String candidate, String current, String lowerName) {
+        boolean candidateUnchanged = candidate.toLowerCase(Locale.ROOT).equals(lowerName);
+        boolean currentUnchanged = current.toLowerCase(Locale.ROOT).equals(lowerName);
+        if (candidateUnchanged != currentUnchanged) {
+            return candidateUnchanged;
+        }
+        return candidate.compareTo(current) < 0;
     }
 
     private String clean(String name) {
