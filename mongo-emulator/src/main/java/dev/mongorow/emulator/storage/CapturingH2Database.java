@@ -1,0 +1,61 @@
+package dev.mongorow.emulator.storage;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.Document;
+
+/** An H2 MVStore database made of {@link CapturingH2Collection}s. */
+final class CapturingH2Database extends H2Database implements ChangeCapturingDatabase {
+
+    /** Map name prefixes of H2Database, which drops and renames these maps itself. */
+    static final String DATA_MAP_PREFIX = "databases.";
+    private static final String META_MAP_PREFIX = "meta.";
+
+    private final MVStore store;
+    private final ChangeCapture changeCapture;
+    private final boolean constructed;
+
+    CapturingH2Database(String databaseName, MVStore store, CursorRegistry cursorRegistry, ChangeCapture changeCapture) {
+        super(databaseName, store, cursorRegistry);
+        this.store = store;
+        this.changeCapture = changeCapture;
+        this.constructed = true;
+        super.initializeNamespacesAndIndexes();
+    }
+
+    /**
+     * H2Database's constructor calls this, and it opens the existing collections through
+     * {@link #openOrCreateCollection}, which needs this class's fields: run it once they are assigned.
+     */
+    @Override
+    protected void initializeNamespacesAndIndexes() {
+        if (constructed) {
+            super.initializeNamespacesAndIndexes();
+        }
+    }
+
+    @Override
+    public ChangeCapture changeCapture() {
+        return changeCapture;
+    }
+
+    @Override
+    public void moveCollection(MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
+        changeCapture.renamed(collection, getDatabaseName(), newCollectionName,
+            () -> super.moveCollection(oldDatabase, collection, newCollectionName));
+    }
+
+    @Override
+    protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+        String fullName = getFullCollectionNamespace(collectionName);
+        MVMap<Object, Document> dataMap = store.openMap(DATA_MAP_PREFIX + fullName);
+        MVMap<String, Object> metaMap = store.openMap(META_MAP_PREFIX + fullName);
+        return new CapturingH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
+    }
+}
