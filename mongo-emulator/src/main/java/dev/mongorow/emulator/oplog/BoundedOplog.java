@@ -33,6 +33,7 @@ public final class BoundedOplog {
 
     private static final Logger log = LoggerFactory.getLogger(BoundedOplog.class);
     private static final int INITIAL_CAPACITY = 1024;
+    private static final long INCREMENTS_PER_MILLISECOND = 1_000_000;
 
     private final OplogLimits limits;
     private final OplogPersistence persistence;
@@ -222,8 +223,13 @@ public final class BoundedOplog {
         return limits;
     }
 
+    /**
+     * The next cluster time: the clock's second, and an increment that starts at the clock's millisecond
+     * (times a million) rather than at 1, so that an oplog created after a restart within the same second
+     * still starts after every timestamp of the previous one.
+     */
     private long nextTimestamp(long nowMillis) {
-        long clockTimestamp = ((nowMillis / 1000) << 32) | 1;
+        long clockTimestamp = ((nowMillis / 1000) << 32) | ((nowMillis % 1000) * INCREMENTS_PER_MILLISECOND + 1);
         long next = Long.compareUnsigned(clockTimestamp, lastTimestamp + 1) > 0 ? clockTimestamp : lastTimestamp + 1;
         lastTimestamp = next;
         return next;

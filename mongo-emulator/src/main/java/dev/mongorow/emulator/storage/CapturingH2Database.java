@@ -13,9 +13,10 @@ import de.bwaldvogel.mongo.bson.Document;
 /** An H2 MVStore database made of {@link CapturingH2Collection}s. */
 final class CapturingH2Database extends H2Database implements ChangeCapturingDatabase {
 
-    /** Map name prefixes of H2Database, which drops and renames these maps itself. */
+    /** Map names H2Database uses for a collection's data, meta data and indexes (it drops them itself). */
     static final String DATA_MAP_PREFIX = "databases.";
     private static final String META_MAP_PREFIX = "meta.";
+    private static final String INDEX_MAP_INFIX = "._index_";
 
     private final MVStore store;
     private final ChangeCapture changeCapture;
@@ -47,8 +48,36 @@ final class CapturingH2Database extends H2Database implements ChangeCapturingDat
 
     @Override
     public void moveCollection(MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
-        changeCapture.renamed(collection, getDatabaseName(), newCollectionName,
-            () -> super.moveCollection(oldDatabase, collection, newCollectionName));
+        String oldFullName = collection.getFullName();
+        changeCapture.renamed(collection, getDatabaseName(), newCollectionName, () -> {
+            super.moveCollection(oldDatabase, collection, newCollectionName);
+            relocateMaps(oldFullName, getFullCollectionNamespace(newCollectionName));
+        });
+    }
+
+    /**
+     * Renames the collection's data, meta and index maps to the new namespace. H2Database itself renames
+     * maps named after the collection's new name (it reads the name after the move), which leaves the data
+     * under the old name, and a restart would find the renamed collection empty.
+     */
+    private void relocateMaps(String oldFullName, String newFullName) {
+        String oldIndexPrefix = oldFullName + INDEX_MAP_INFIX;
+        for (String mapName : store.getMapNames()) {
+            String target = null;
+            if (mapName.equals(DATA_MAP_PREFIX + oldFullName)) {
+                target = DATA_MAP_PREFIX + newFullName;
+            } else if (mapName.equals(META_MAP_PREFIX + oldFullName)) {
+                target = META_MAP_PREFIX + newFullName;
+            } else if (mapName.startsWith(oldIndexPrefix)) {
+                target = newFullName + INDEX_MAP_INFIX + mapName.substring(oldIndexPrefix.length());
+            }
+            if (target != null) {
+                if (store.hasMap(target)) {
+                    store.removeMap(target);
+                }
+                store.renameMap(store.openMap(mapName), target);
+            }
+        }
     }
 
     @Override
