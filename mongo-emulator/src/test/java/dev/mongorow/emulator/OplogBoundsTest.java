@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,6 +69,23 @@ class OplogBoundsTest {
             () -> ChangeStreams.open(collection.watch().resumeAfter(firstToken)));
         assertEquals(286, error.getErrorCode());
         assertEquals("ChangeStreamHistoryLost", error.getErrorCodeName());
+    }
+
+    @Test
+    void operationTimeZeroReadsTheWholeOplogUntilItHasDroppedEntries() {
+        for (int i = 0; i < 3; i++) {
+            collection.insertOne(new Document("_id", i));
+        }
+        try (var fromStart = ChangeStreams.open(collection.watch().startAtOperationTime(new BsonTimestamp(0, 0))
+            .maxAwaitTime(100, TimeUnit.MILLISECONDS))) {
+            assertEquals(3, next(fromStart, 3).size());
+        }
+        for (int i = 3; i < 2 * MAX_ENTRIES; i++) {
+            collection.insertOne(new Document("_id", i));
+        }
+        MongoCommandException error = assertThrows(MongoCommandException.class,
+            () -> ChangeStreams.open(collection.watch().startAtOperationTime(new BsonTimestamp(0, 0))));
+        assertEquals(286, error.getErrorCode());
     }
 
     @Test

@@ -60,18 +60,22 @@ final class ChangeStreamCursor extends AbstractCursor {
             throw ChangeStreamErrors.resumeAfterInvalidate();
         }
         ResumeToken token = request.startAfter() != null ? request.startAfter() : request.resumeAfter();
-        if (token != null) {
-            position = token.position();
-        } else if (request.startAtOperationTime() != null) {
-            long operationTime = request.startAtOperationTime().getValue();
-            position = operationTime == 0 ? 0 : operationTime - 1;
-        } else {
-            position = oplog.lastPosition();
-        }
         try {
-            nextSequence = oplog.sequenceAfter(position);
-            if (token != null && !token.invalidate()) {
-                pendingInvalidate = invalidationAt(position);
+            if (token != null) {
+                position = token.position();
+                nextSequence = oplog.sequenceAfter(position);
+                if (!token.invalidate()) {
+                    pendingInvalidate = invalidationAt(position);
+                }
+            } else if (request.startAtOperationTime() != null) {
+                long operationTime = request.startAtOperationTime().getValue();
+                nextSequence = oplog.sequenceAtOrAfter(operationTime);
+                // Resuming from this cursor's resume token must not ask for history before the oplog began.
+                long justBefore = operationTime == 0 ? 0 : operationTime - 1;
+                position = Long.compareUnsigned(justBefore, oplog.horizon()) < 0 ? oplog.horizon() : justBefore;
+            } else {
+                position = oplog.lastPosition();
+                nextSequence = oplog.sequenceAfter(position);
             }
         } catch (OplogHistoryLostException e) {
             throw ChangeStreamErrors.historyLost(e.getMessage());

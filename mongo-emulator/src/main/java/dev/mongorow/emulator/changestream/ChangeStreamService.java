@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
+import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.exception.MongoServerException;
@@ -126,7 +127,10 @@ public final class ChangeStreamService {
             .append("postBatchResumeToken", batch.postBatchResumeToken().toDocument())
             .append("id", batch.closed() ? 0L : cursor.getId())
             .append("ns", cursor.scope().cursorNamespace());
-        return new Document("cursor", cursorDocument).append("ok", 1.0);
+        // operationTime, as a replica-set member sends it: mongo-kafka-connect measures its lag against it
+        return new Document("cursor", cursorDocument)
+            .append("operationTime", new BsonTimestamp(oplog.lastPosition()))
+            .append("ok", 1.0);
     }
 
     private static Document errorReply(MongoServerException exception) {

@@ -46,6 +46,7 @@ public final class BoundedOplog {
     private long firstSequence;
     private long bytes;
     private long horizon;
+    private boolean dropped;
     private long lastTimestamp;
     private long lastAppendMillis;
     private long appendedTotal;
@@ -74,6 +75,7 @@ public final class BoundedOplog {
             return;
         }
         horizon = storedHorizon;
+        dropped = persistence.loadDropped();
         lastTimestamp = horizon;
         firstSequence = -1;
         persistence.load((sequence, serialized) -> {
@@ -177,6 +179,19 @@ public final class BoundedOplog {
         return firstSequence + low;
     }
 
+    /**
+     * The sequence of the first entry at or after {@code operationTime}. An oplog that never dropped an entry
+     * holds all history there is, so any operation time is served (0 means "from the beginning").
+     *
+     * @throws OplogHistoryLostException if entries at or after {@code operationTime} may have been dropped
+     */
+    public synchronized long sequenceAtOrAfter(long operationTime) {
+        if (!dropped && Long.compareUnsigned(operationTime, horizon) <= 0) {
+            return firstSequence;
+        }
+        return sequenceAfter(operationTime == 0 ? 0 : operationTime - 1);
+    }
+
     /** The entry with exactly this timestamp, or null. */
     public synchronized OplogEntry entryAt(long position) {
         long sequence = sequenceAfter(position) - 1;
@@ -259,6 +274,7 @@ public final class BoundedOplog {
             bytes -= oldest.chargedBytes();
             firstSequence++;
             horizon = oldest.timestamp();
+            dropped = true;
             droppedTotal++;
         }
         if (firstSequence > firstDropped) {

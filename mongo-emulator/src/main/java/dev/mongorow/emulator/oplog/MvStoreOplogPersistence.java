@@ -16,6 +16,7 @@ public final class MvStoreOplogPersistence implements OplogPersistence {
     private static final String ENTRIES_MAP = "mongorow.oplog.entries";
     private static final String META_MAP = "mongorow.oplog.meta";
     private static final String HORIZON_KEY = "horizon";
+    private static final String DROPPED_KEY = "dropped";
 
     private final MVMap<Long, byte[]> entries;
     private final MVMap<String, Long> meta;
@@ -38,6 +39,11 @@ public final class MvStoreOplogPersistence implements OplogPersistence {
     }
 
     @Override
+    public boolean loadDropped() {
+        return meta.containsKey(DROPPED_KEY);
+    }
+
+    @Override
     public void appended(OplogEntry entry) {
         entries.put(entry.sequence(), entry.serialize());
     }
@@ -48,6 +54,7 @@ public final class MvStoreOplogPersistence implements OplogPersistence {
             entries.remove(sequence);
         }
         meta.put(HORIZON_KEY, horizon);
+        meta.put(DROPPED_KEY, 1L);
     }
 
     @Override

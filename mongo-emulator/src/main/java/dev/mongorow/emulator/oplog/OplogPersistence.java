@@ -14,6 +14,9 @@ public interface OplogPersistence {
     /** The stored horizon (see {@link BoundedOplog#horizon()}), or null when nothing is stored yet. */
     Long loadHorizon();
 
+    /** Whether entries were ever dropped, i.e. whether the stored horizon is a dropped entry's timestamp. */
+    boolean loadDropped();
+
     void appended(OplogEntry entry);
 
     /** The entries {@code firstSequence..lastSequence} were dropped; {@code horizon} is the new horizon. */
@@ -30,6 +33,11 @@ public interface OplogPersistence {
         @Override
         public Long loadHorizon() {
             return null;
+        }
+
+        @Override
+        public boolean loadDropped() {
+            return false;
         }
 
         @Override
