@@ -18,7 +18,9 @@ import dev.mongorow.emulator.oplog.OplogLimits;
  *
  * Standard output gets exactly two lines, a progress line when starting and
  * {@code mongo-emulator ready on HOST:PORT (replica set rs0, ...)} once connections are accepted; logs go to
- * standard error. Exit status: 0 after a clean stop, 1 if the emulator cannot start, 2 for bad arguments.
+ * standard error. On SIGTERM or SIGINT it stops cleanly (connections closed, store committed and closed, then
+ * a final "stopped" log line) and the JVM exits with its usual 143/130; it exits with 1 if the emulator
+ * cannot start and 2 for bad arguments.
  */
 public final class MongoEmulatorMain {
 
@@ -39,6 +41,10 @@ public final class MongoEmulatorMain {
     }
 
     public static void main(String[] args) {
+        // First thing, before any class with a logger loads: our logging setup, unless the caller brought one.
+        if (System.getProperty("log4j2.configurationFile") == null && System.getenv("LOG4J_CONFIGURATION_FILE") == null) {
+            System.setProperty("log4j2.configurationFile", "mongo-emulator-log4j2.xml");
+        }
         MongoEmulator.Builder builder;
         try {
             builder = parse(args);
@@ -51,10 +57,6 @@ public final class MongoEmulatorMain {
         if (builder == null) {
             System.out.print(USAGE);
             return;
-        }
-        // Before the first logger is created: our logging setup, unless the caller brought one.
-        if (System.getProperty("log4j2.configurationFile") == null && System.getenv("LOG4J_CONFIGURATION_FILE") == null) {
-            System.setProperty("log4j2.configurationFile", "classpath:mongo-emulator-log4j2.xml");
         }
         System.exit(run(builder.build(), System.out));
     }
