@@ -1,5 +1,6 @@
 package dev.mongorow.connect.transforms;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,6 +16,9 @@ import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.junit.jupiter.api.Test;
+
+import dev.mongorow.connect.transforms.internal.ExtendedJson;
+import dev.mongorow.connect.transforms.internal.Limits;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -48,8 +52,12 @@ class RandomizedDocumentsTest {
 
         int records = 0;
         int dataErrors = 0;
+        int compared = 0;
         for (int i = 0; i < DOCUMENTS; i++) {
             Object value = input(random, i);
+            if (value instanceof String) {
+                compared += sameAsDriver((String) value, i) ? 1 : 0;
+            }
             for (List<Transformation<SinkRecord>> chain : List.of(toRowChain, flattenChain)) {
                 SinkRecord record = new SinkRecord("mongo.db.t", 0, null, null, null, value, i);
                 try {
@@ -78,8 +86,59 @@ class RandomizedDocumentsTest {
                 }
             }
         }
+        assertTrue(compared > DOCUMENTS / 2, "fast path and driver compared on most inputs: " + compared);
         assertTrue(records > DOCUMENTS / 2, "most generated documents are valid and produce rows: " + records);
         assertTrue(dataErrors > DOCUMENTS / 20, "the generator also produces bad input: " + dataErrors);
+    }
+
+    /**
+     * The fast JSON path must give exactly what the MongoDB driver's reader gives: the same values when both
+     * accept the text, and a failure when the driver fails. Returns whether both accepted it.
+     */
+    private static boolean sameAsDriver(String json, int i) {
+        Map<String, Object> fast;
+        Map<String, Object> driver;
+        try {
+            driver = ExtendedJson.parseWithDriver(json, Limits.DEFAULT);
+        } catch (DataException e) {
+            assertThrows(DataException.class, () -> ExtendedJson.parseDocument(json, Limits.DEFAULT),
+                    "document " + i + ": the driver rejects it, so must we: " + excerpt(json));
+            return false;
+        }
+        fast = ExtendedJson.parseDocument(json, Limits.DEFAULT);
+        if (!deepEquals(fast, driver)) {
+            fail("document " + i + " (seed " + SEED + "): fast path " + fast + " differs from driver " + driver
+                    + "\ninput: " + excerpt(json));
+        }
+        return true;
+    }
+
+    static boolean deepEquals(Object a, Object b) {
+        if (a instanceof byte[] && b instanceof byte[]) {
+            return java.util.Arrays.equals((byte[]) a, (byte[]) b);
+        }
+        if (a instanceof Map && b instanceof Map) {
+            Map<?, ?> ma = (Map<?, ?>) a;
+            Map<?, ?> mb = (Map<?, ?>) b;
+            if (!List.copyOf(ma.keySet()).equals(List.copyOf(mb.keySet()))) {
+                return false;
+            }
+            return ma.keySet().stream().allMatch(k -> deepEquals(ma.get(k), mb.get(k)));
+        }
+        if (a instanceof List && b instanceof List) {
+            List<?> la = (List<?>) a;
+            List<?> lb = (List<?>) b;
+            if (la.size() != lb.size()) {
+                return false;
+            }
+            for (int i = 0; i < la.size(); i++) {
+                if (!deepEquals(la.get(i), lb.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return java.util.Objects.equals(a, b) && (a == null || a.getClass() == b.getClass());
     }
 
     @SafeVarargs

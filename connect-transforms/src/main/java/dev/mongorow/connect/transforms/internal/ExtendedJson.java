@@ -57,12 +57,23 @@ public final class ExtendedJson {
     private ExtendedJson() {
     }
 
-    /** Parses a JSON object (any Extended JSON flavour) into a document. */
+    /**
+     * Parses a JSON object (any Extended JSON flavour) into a document. Standard JSON, which is what
+     * mongo-kafka-connect publishes, takes a fast path (Jackson's streaming parser, with the common type
+     * wrappers decoded directly); anything Jackson does not accept (shell syntax such as ISODate(...), or
+     * malformed input) is parsed by the MongoDB driver's JsonReader, which also words the error.
+     */
     public static Map<String, Object> parseDocument(String json, Limits limits) {
         if (json.length() > limits.maxBytes()) {
             throw new DataException("value is " + json.length() + " characters, above " + Limits.MAX_BYTES_CONFIG
                     + "=" + limits.maxBytes());
         }
+        Map<String, Object> fast = FastJson.parseDocument(json, limits);
+        return fast != null ? fast : parseWithDriver(json, limits);
+    }
+
+    /** The reference parser: the MongoDB driver's JsonReader (every Extended JSON flavour and shell syntax). */
+    public static Map<String, Object> parseWithDriver(String json, Limits limits) {
         try (JsonReader reader = new JsonReader(json)) {
             BsonType type = reader.readBsonType();
             if (type != BsonType.DOCUMENT) {
@@ -113,6 +124,12 @@ public final class ExtendedJson {
         if (!(value instanceof Map) || !isWrapper((Map<?, ?>) value)) {
             return value;
         }
+        Object decoded = FastJson.decodeWrapper((Map<?, ?>) value);
+        return decoded != FastJson.NOT_DECODED ? decoded : unwrapWithDriver(value);
+    }
+
+    /** The reference decoding of a wrapper: back to JSON text and through the driver's JsonReader. */
+    static Object unwrapWithDriver(Object value) {
         String json;
         try {
             json = "{\"v\":" + WRAPPER_WRITER.writeValueAsString(value) + "}";
