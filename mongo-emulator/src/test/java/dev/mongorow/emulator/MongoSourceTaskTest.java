@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -117,6 +118,19 @@ class MongoSourceTaskTest {
             assertEquals("true", heartbeat.sourceOffset().get("HEARTBEAT"));
             BsonDocument token = BsonDocument.parse((String) heartbeat.sourceOffset().get("_id"));
             assertTrue(token.containsKey("_data"), token.toJson());
+        }
+    }
+
+    @Test
+    void emitsHeartbeatsWhileNothingAtAllIsWritten() {
+        // MongoDB's primary writes a no-op every 10 s while idle; shortened here so the test is quick
+        try (MongoEmulator emulator = MongoEmulator.builder().port(0).noopInterval(Duration.ofMillis(300)).build().start();
+             RunningTask task = RunningTask.start(connectorConfig(emulator), new InMemoryOffsets())) {
+            SourceRecord first = task.pollUntil(1, record -> record.topic().equals(HEARTBEAT_TOPIC)).get(0);
+            SourceRecord second = task.pollUntil(1, record -> record.topic().equals(HEARTBEAT_TOPIC)).get(0);
+            String firstToken = BsonDocument.parse((String) first.sourceOffset().get("_id")).getString("_data").getValue();
+            String secondToken = BsonDocument.parse((String) second.sourceOffset().get("_id")).getString("_data").getValue();
+            assertTrue(secondToken.compareTo(firstToken) > 0, firstToken + " then " + secondToken);
         }
     }
 

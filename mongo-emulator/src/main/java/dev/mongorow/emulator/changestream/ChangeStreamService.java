@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,8 +190,10 @@ public final class ChangeStreamService {
 
         private void awaitAppend(long remainingNanos) {
             AtomicBoolean settled = new AtomicBoolean();
+            AtomicReference<ScheduledFuture<?>> timer = new AtomicReference<>();
             Runnable onAppend = () -> {
                 if (settled.compareAndSet(false, true)) {
+                    cancel(timer.get());
                     stats.waitWokenByWrite();
                     executor.execute(this::attempt);
                 }
@@ -200,15 +203,22 @@ public final class ChangeStreamService {
                 return;
             }
             stats.waitStarted();
-            ScheduledFuture<?> timeout = executor.schedule(() -> {
+            timer.set(executor.schedule(() -> {
                 if (settled.compareAndSet(false, true)) {
                     oplog.cancelAwait(onAppend);
                     stats.waitTimedOut();
                     attempt();
                 }
-            }, remainingNanos, TimeUnit.NANOSECONDS);
-            // An append that wins the race leaves the timer to fire into a settled flag; cancel it to free it early.
-            reply.whenComplete((ignored, failure) -> timeout.cancel(false));
+            }, remainingNanos, TimeUnit.NANOSECONDS));
+            if (settled.get()) {
+                cancel(timer.get()); // an append won before the timer existed
+            }
+        }
+
+        private static void cancel(ScheduledFuture<?> timer) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
     }
 }

@@ -11,7 +11,8 @@ public final class ChangeStreamStats {
      * @param getMores             getMore requests on change stream cursors
      * @param batchesRead          batches assembled (one per aggregate, one or more per getMore)
      * @param entriesScanned       oplog entries examined by all cursors
-     * @param waitsStarted         getMores that found nothing and waited for a write
+     * @param waitsStarted         waits for a write started by getMores that found nothing (a getMore waits again
+     *                             when the writes that woke it are not for its stream)
      * @param waitsWokenByWrite    waits ended by an oplog append
      * @param waitsTimedOut        waits that ran out their maxTimeMS (maxAwaitTimeMS)
      */
