@@ -146,6 +146,7 @@ public final class MongoEmulator implements AutoCloseable {
 
     /** The address drivers must use: the replica-set member name. */
     public synchronized String hostAndPort() {
+        requireRunning();
         return advertisedHost() + ":" + address.getPort();
     }
 
