@@ -1,0 +1,160 @@
+package dev.mongorow.stack;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Properties;
+
+/**
+ * Generated credentials and connection files under {@code data/secrets/} (folder 700, files 600).
+ * Passwords are generated on first start, reused afterwards, and never written anywhere else: not to a
+ * log, not to a command line (processes read them from these files).
+ *
+ * <p>Files, all Java properties:
+ * <ul>
+ *   <li>{@code mysql.properties}: {@code url}, {@code user}, {@code password} of the least-privilege
+ *       application user (SELECT, INSERT, UPDATE, DELETE on the {@code pipeline} database) for the sink;</li>
+ *   <li>{@code mysql-admin.properties}: the same keys for the admin user (DDL, status);</li>
+ *   <li>{@code mongodb.properties}: {@code uri}.</li>
+ * </ul>
+ * Connect workers may read them with {@code ${file:<secrets>/mysql.properties:password}} (the file and
+ * dir config providers are restricted to this folder).
+ */
+public final class Secrets {
+    private Secrets() { }
+
+    public static final String MYSQL_APP = "mysql.properties";
+    public static final String MYSQL_ADMIN = "mysql-admin.properties";
+    public static final String MONGODB = "mongodb.properties";
+
+    private static final char[] ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** 24 characters from a 57-letter alphabet (~140 bits); letters and digits only, so safe in SQL and URLs. */
+    static String generatePassword() {
+        char[] c = new char[24];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+        }
+        return new String(c);
+    }
+
+    public static Properties read(Path file) {
+        Properties p = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new StackException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return p;
+    }
+
+    /** Writes atomically, readable by the owner only from the first byte on. */
+    static void write(Path file, Properties p, String comment) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+            Files.createFile(tmp);
+        }
+        StringWriter w = new StringWriter();
+        p.store(w, comment);
+        Files.writeString(tmp, w.toString(), StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Connection values for one database user. */
+    public record Credentials(String url, String user, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[url=" + url + ", user=" + user + ", password=***]";
+        }
+    }
+
+    /**
+     * Ensures the embedded MariaDB's two users have passwords (generated once) and the connection files
+     * name the current port.
+     */
+    static void ensureEmbeddedMysql(Path secretsDir, String jdbcUrl) throws IOException {
+        ensureUser(secretsDir.resolve(MYSQL_ADMIN), jdbcUrl, MariaDb.ADMIN_USER, "admin user of the local stack's MariaDB");
+        ensureUser(secretsDir.resolve(MYSQL_APP), jdbcUrl, MariaDb.APP_USER, "least-privilege sink user of the local stack's MariaDB");
+    }
+
+    private static void ensureUser(Path file, String url, String user, String comment) throws IOException {
+        Properties p = read(file);
+        String password = p.getProperty("password");
+        if (password == null || password.isBlank() || !user.equals(p.getProperty("user"))) {
+            password = generatePassword();
+        }
+        if (!url.equals(p.getProperty("url")) || !password.equals(p.getProperty("password")) || !user.equals(p.getProperty("user"))) {
+            Properties out = new Properties();
+            out.setProperty("url", url);
+            out.setProperty("user", user);
+            out.setProperty("password", password);
+            write(file, out, comment + " (generated, do not commit)");
+        }
+    }
+
+    /** An external server: both files carry the user's URL and credentials (no separate least-privilege user). */
+    static void writeExternalMysql(Path secretsDir, String url, String user, String password) throws IOException {
+        Properties old = read(secretsDir.resolve(MYSQL_ADMIN));
+        if (user == null && password == null && old.getProperty("url") != null
+                && StackConfig.redact(old.getProperty("url")).equals(StackConfig.redact(url))) {
+            return; // same server given again without credentials (e.g. from stack.properties): keep them
+        }
+        Properties out = new Properties();
+        out.setProperty("url", url);
+        if (user != null) {
+            out.setProperty("user", user);
+        }
+        if (password != null) {
+            out.setProperty("password", password);
+        }
+        write(secretsDir.resolve(MYSQL_ADMIN), out, "external MySQL/MariaDB given to 'pipeline up'");
+        write(secretsDir.resolve(MYSQL_APP), out, "external MySQL/MariaDB given to 'pipeline up'");
+    }
+
+    static void writeMongo(Path secretsDir, String uri) throws IOException {
+        Properties p = read(secretsDir.resolve(MONGODB));
+        String old = p.getProperty("uri");
+        if (old != null && StackConfig.redact(old).equals(StackConfig.redact(uri)) && old.length() > uri.length()) {
+            return; // the same server given again redacted: keep the credentials
+        }
+        if (!uri.equals(old)) {
+            Properties out = new Properties();
+            out.setProperty("uri", uri);
+            write(secretsDir.resolve(MONGODB), out, "MongoDB connection string of the local stack");
+        }
+    }
+
+    public static Credentials mysqlAdmin(Path secretsDir) {
+        return credentials(secretsDir.resolve(MYSQL_ADMIN));
+    }
+
+    public static Credentials mysqlApp(Path secretsDir) {
+        return credentials(secretsDir.resolve(MYSQL_APP));
+    }
+
+    private static Credentials credentials(Path file) {
+        Properties p = read(file);
+        if (p.getProperty("url") == null) {
+            throw new StackException("no MySQL connection file " + file + " (has 'pipeline up' run?)");
+        }
+        return new Credentials(p.getProperty("url"), p.getProperty("user"), p.getProperty("password"));
+    }
+
+    public static String mongoUri(Path secretsDir) {
+        return read(secretsDir.resolve(MONGODB)).getProperty("uri");
+    }
+}
