@@ -56,7 +56,12 @@ final class FastJson {
         if (depth > limits.maxDepth()) {
             throw new NotPlain(); // the reference parser reports the path of the offending field
         }
-        Map<String, Object> object = new LinkedHashMap<>();
+        return readFields(parser, new LinkedHashMap<>(), limits, depth);
+    }
+
+    /** Reads the remaining fields of an object whose opening brace (and maybe first fields) were consumed. */
+    private static Map<String, Object> readFields(JsonParser parser, Map<String, Object> object, Limits limits,
+                                                  int depth) throws IOException {
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -68,18 +73,62 @@ final class FastJson {
         return object;
     }
 
+    /**
+     * Reads an object whose first key starts with '$' straight from the stream: the common one-key wrappers
+     * are decoded without building a map; anything else (other '$' keys, other shapes) goes to the reference
+     * parser, which also knows field names that merely start with '$'.
+     */
+    private static Object readWrapper(JsonParser parser, String name) throws IOException {
+        JsonToken token = parser.nextToken();
+        Object content;
+        if (token == JsonToken.VALUE_STRING) {
+            content = parser.getText();
+        } else if (token == JsonToken.VALUE_NUMBER_INT && "$date".equals(name)
+                && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            content = parser.getLongValue();
+        } else if (token == JsonToken.START_OBJECT && "$date".equals(name)) {
+            if (parser.nextToken() != JsonToken.FIELD_NAME || !"$numberLong".equals(parser.currentName())
+                    || parser.nextToken() != JsonToken.VALUE_STRING) {
+                throw new NotPlain();
+            }
+            String millis = parser.getText();
+            if (parser.nextToken() != JsonToken.END_OBJECT) {
+                throw new NotPlain();
+            }
+            content = Map.of("$numberLong", millis);
+        } else {
+            throw new NotPlain();
+        }
+        if (parser.nextToken() != JsonToken.END_OBJECT) {
+            throw new NotPlain(); // e.g. legacy {"$binary": ..., "$type": ...}
+        }
+        Object decoded = decodeWrapper(name, content);
+        if (decoded == NOT_DECODED) {
+            throw new NotPlain();
+        }
+        return decoded;
+    }
+
     private static Object readValue(JsonParser parser, JsonToken token, Limits limits, int depth) throws IOException {
         switch (token) {
             case START_OBJECT: {
-                Map<String, Object> object = readObject(parser, limits, depth + 1);
-                if (ExtendedJson.isWrapper(object)) {
-                    Object decoded = decodeWrapper(object);
-                    if (decoded == NOT_DECODED) {
-                        throw new NotPlain(); // a rarer wrapper: the reference parser handles the whole document
-                    }
-                    return decoded;
+                if (depth + 1 > limits.maxDepth()) {
+                    throw new NotPlain();
                 }
-                return object;
+                JsonToken first = parser.nextToken();
+                if (first == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    if (!name.isEmpty() && name.charAt(0) == '$') {
+                        return readWrapper(parser, name);
+                    }
+                    Map<String, Object> object = new LinkedHashMap<>();
+                    object.put(name, readValue(parser, parser.nextToken(), limits, depth + 1));
+                    return readFields(parser, object, limits, depth + 1);
+                }
+                if (first != JsonToken.END_OBJECT) {
+                    throw new NotPlain();
+                }
+                return new LinkedHashMap<String, Object>();
             }
             case START_ARRAY: {
                 if (depth + 1 > limits.maxDepth()) {
@@ -128,12 +177,15 @@ final class FastJson {
             return NOT_DECODED;
         }
         Map.Entry<?, ?> entry = wrapper.entrySet().iterator().next();
-        Object content = entry.getValue();
+        return decodeWrapper((String) entry.getKey(), entry.getValue());
+    }
+
+    private static Object decodeWrapper(String key, Object content) {
         try {
-            switch ((String) entry.getKey()) {
+            switch (key) {
                 case "$oid":
                     return content instanceof String && isObjectIdHex((String) content)
-                            ? ((String) content).toLowerCase(java.util.Locale.ROOT) : NOT_DECODED;
+                            ? lowerHex((String) content) : NOT_DECODED;
                 case "$numberInt":
                     return content instanceof String && isPlainInteger((String) content)
                             ? Integer.parseInt((String) content) : NOT_DECODED;
@@ -203,6 +255,16 @@ final class FastJson {
             }
         }
         return true;
+    }
+
+    /** ObjectId hex as the driver prints it (lower case), without copying when it already is. */
+    private static String lowerHex(String hex) {
+        for (int i = 0; i < hex.length(); i++) {
+            if (hex.charAt(i) >= 'A' && hex.charAt(i) <= 'F') {
+                return hex.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return hex;
     }
 
     private static boolean isPlainInteger(String text) {
