@@ -17,6 +17,7 @@ error carries Connect's JSON error body (``error_code``, ``message``).
 from __future__ import annotations
 
 import random
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -31,6 +32,19 @@ except ImportError:  # pragma: no cover
     from airflow.exceptions import AirflowException
 
 CONNECTOR_STATES = ("RUNNING", "PAUSED", "STOPPED")
+
+#: A 500 from Connect is retried only when its message says it is transient (a request that timed out
+#: while the herder was busy, a rebalance, a leader change); other 500s (e.g. an unknown connector class)
+#: are deterministic and fail at once.
+TRANSIENT_500 = re.compile(r"timed out|timeout|rebalanc|not the leader|leader is|in progress|try again|"
+                           r"cannot complete request|unavailable|starting", re.IGNORECASE)
+_PLUGIN_DESC = re.compile(r"PluginDesc\{klass=class ([^,}]+)[^}]*\}")
+
+
+def _shorten(message: str, limit: int = 2000) -> str:
+    """Connect's messages can list every plugin in full: keep the class names only."""
+    message = _PLUGIN_DESC.sub(r"\1", message)
+    return message if len(message) <= limit else message[:limit] + " ..."
 
 
 class KafkaConnectError(AirflowException):
@@ -156,7 +170,7 @@ class KafkaConnectHook(HttpHook):
         if isinstance(body, dict):
             code = body.get("error_code")
             msg = body.get("message")
-            return (int(code) if isinstance(code, int) else None), (str(msg) if msg is not None else str(body)[:2000])
+            return (int(code) if isinstance(code, int) else None), _shorten(str(msg) if msg is not None else str(body))
         return None, str(body)[:2000]
 
     def request(
@@ -188,7 +202,12 @@ class KafkaConnectHook(HttpHook):
                     return resp
                 status = resp.status_code
                 error_code, reason = self._error_body(resp)
-                retryable = (status == 409 or status >= 500) if retry_on is None else status in retry_on
+                if retry_on is not None:
+                    retryable = status in retry_on
+                elif status == 500:
+                    retryable = bool(TRANSIENT_500.search(reason))
+                else:
+                    retryable = status == 409 or status > 500
                 if not retryable:
                     cls = KafkaConnectNotFound if status == 404 else KafkaConnectError
                     raise cls(method, path, status, error_code, reason, attempt)

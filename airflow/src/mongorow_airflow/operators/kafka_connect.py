@@ -148,7 +148,7 @@ def apply_spec(hook: KafkaConnectHook, spec: ConnectorSpec, initial_state: str, 
     if live is None:
         hook.create_connector(spec.name, spec.config, initial_state)
         log.info("%s: created in state %s from %s", spec.name, initial_state, spec.describe())
-        return {"action": "created", "state": initial_state, "changes": "new connector"}
+        return {"action": "created", "state": initial_state, "wait_for": initial_state, "changes": "new connector"}
     diff = diff_configs(spec.config, live)
     action = "unchanged"
     if not diff.empty:
@@ -167,7 +167,8 @@ def apply_spec(hook: KafkaConnectHook, spec: ConnectorSpec, initial_state: str, 
         log.info("%s: state %s -> %s", spec.name, state, target)
         state = target
         action = action if action != "unchanged" else "state-changed"
-    return {"action": action, "state": state, "changes": diff.summary()}
+    wait_for = state if state in ("PAUSED", "STOPPED") else "RUNNING"
+    return {"action": action, "state": state, "wait_for": wait_for, "changes": diff.summary()}
 
 
 class KafkaConnectApplyOperator(_ConnectOperator):
