@@ -148,6 +148,10 @@ public abstract class Component {
                 throw failure("port " + p + " on 127.0.0.1 is in use by another process", false);
             }
         }
+        if (aborted.getAsBoolean()) {
+            progress.line(name, "not started: start aborted");
+            throw new StackException(name + ": start aborted");
+        }
         Process process;
         try {
             homePreparer.call();
@@ -171,8 +175,12 @@ public abstract class Component {
             awaitReady(process.toHandle(), process, t0, aborted);
         } catch (RuntimeException e) {
             // a process that did not become ready must not stay behind
-            if (process.isAlive() && !ProcessControl.terminate(process.toHandle(), Duration.ofSeconds(15))) {
-                ProcessControl.kill(process.toHandle(), Duration.ofSeconds(5));
+            if (process.isAlive()) {
+                if (!ProcessControl.terminate(process.toHandle(), Duration.ofSeconds(15))) {
+                    ProcessControl.kill(process.toHandle(), Duration.ofSeconds(5));
+                }
+                progress.line(name, (aborted.getAsBoolean() ? "start aborted" : "not ready") + ": process "
+                        + process.pid() + " stopped");
             }
             cleanUpAfterExit();
             throw e;
@@ -275,7 +283,15 @@ public abstract class Component {
     protected StackException failure(String reason, boolean withLog) {
         StringBuilder sb = new StringBuilder(name).append(": ").append(reason);
         if (withLog) {
-            List<String> tail = ProcessControl.tail(logFile(), 25);
+            // only this start's lines: after the last separator written before launching
+            List<String> tail = ProcessControl.tail(logFile(), 400);
+            for (int i = tail.size() - 1; i >= 0; i--) {
+                if (tail.get(i).startsWith("==== " + name + " starting at ")) {
+                    tail = tail.subList(i + 1, tail.size());
+                    break;
+                }
+            }
+            tail = tail.subList(Math.max(0, tail.size() - 25), tail.size());
             if (!tail.isEmpty()) {
                 sb.append("\n  last lines of ").append(StackLayout.display(logFile())).append(':');
                 for (String l : tail) {

@@ -175,7 +175,14 @@ public final class LocalStack implements AutoCloseable {
                 if (!kafkaReady.isDone()) {
                     progress.line(w.name(), "waiting for kafka");
                 }
-                all.add(kafkaReady.thenRunAsync(() -> startOne(w, startedNow, failures), pool));
+                all.add(kafkaReady.handleAsync((ok, kafkaFailure) -> {
+                    if (kafkaFailure != null || startAborted.get()) {
+                        progress.line(w.name(), "not started: " + (kafkaFailure != null ? "kafka is not ready" : "start aborted"));
+                    } else {
+                        startOne(w, startedNow, failures);
+                    }
+                    return null;
+                }, pool));
             }
             for (CompletableFuture<Void> f : all) {
                 try {
