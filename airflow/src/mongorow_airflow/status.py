@@ -59,7 +59,9 @@ def evaluate(name: str, status: dict[str, Any] | None, expected: str = "RUNNING"
         trace = short_trace("\n".join(traces))
         return Verdict("failed", f"{name}: " + ", ".join(parts), conn_state, task_states, failed, trace)
     want_tasks = 0 if expected == "STOPPED" else min_tasks
-    if conn_state == expected and len(task_states) >= want_tasks and all(s == expected for s in task_states.values()):
+    tasks_ok = not task_states if expected == "STOPPED" else (
+        len(task_states) >= want_tasks and all(s == expected for s in task_states.values()))
+    if conn_state == expected and tasks_ok:
         return Verdict("done", f"{name}: connector {conn_state}, {len(task_states)} task(s) {expected}",
                        conn_state, task_states)
     shown = ", ".join(f"{i}={s}" for i, s in sorted(task_states.items())) or "none"

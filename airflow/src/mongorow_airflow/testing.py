@@ -25,7 +25,7 @@ def get_dag(dag_id: str, dag_folder: str | None = None):
     bag = dag_bag(dag_folder)
     if bag.import_errors:
         raise RuntimeError("DAG import errors:\n" + "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items()))
-    dag = bag.get_dag(dag_id)
+    dag = bag.dags.get(dag_id)
     if dag is None:
         raise KeyError(f"no DAG {dag_id} in {dag_folder or os.environ['AIRFLOW__CORE__DAGS_FOLDER']}")
     return dag

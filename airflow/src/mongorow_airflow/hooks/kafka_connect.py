@@ -306,7 +306,12 @@ class KafkaConnectHook(HttpHook):
         if state not in CONNECTOR_STATES:
             raise ValueError(f"initial_state must be one of {CONNECTOR_STATES}, not {initial_state!r}")
         body = {"name": name, "config": dict(config), "initial_state": state}
-        return self._json("POST", "/connectors", json=body)
+        created = self._json("POST", "/connectors", json=body)
+        # the status store learns of the connector a moment later: return once it is visible
+        deadline = time.monotonic() + 30
+        while self.get_status(name) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return created
 
     def put_config(self, name: str, config: Mapping[str, str]) -> dict[str, Any]:
         """``PUT /connectors/{name}/config``: creates or replaces the whole config (restarts the connector)."""
@@ -333,15 +338,23 @@ class KafkaConnectHook(HttpHook):
     def restart_task(self, name: str, task_id: int) -> None:
         self._json("POST", f"/connectors/{_quote(name)}/tasks/{int(task_id)}/restart")
 
-    def delete_connector(self, name: str, missing_ok: bool = True) -> bool:
-        """Returns True if deleted, False if there was no such connector (and ``missing_ok``)."""
+    def delete_connector(self, name: str, missing_ok: bool = True, wait: bool = True, timeout: float = 30.0) -> bool:
+        """Returns True if deleted, False if there was no such connector (and ``missing_ok``). With
+        ``wait``, returns once the status endpoint no longer knows the connector (deletion is applied
+        through the config topic, a moment after the request returns)."""
         try:
             self._json("DELETE", f"/connectors/{_quote(name)}")
-            return True
         except KafkaConnectNotFound:
             if missing_ok:
                 return False
             raise
+        if wait:
+            deadline = time.monotonic() + timeout
+            while self.get_status(name) is not None:
+                if time.monotonic() >= deadline:
+                    raise AirflowException(f"connector {name} still listed {timeout:.0f}s after its deletion")
+                time.sleep(0.2)
+        return True
 
     # ------------------------------------------------------------------ offsets
 
@@ -379,7 +392,9 @@ class KafkaConnectHook(HttpHook):
             if status is not None:
                 conn_state = (status.get("connector") or {}).get("state")
                 task_states = [t.get("state") for t in status.get("tasks") or []]
-                if conn_state in wanted and (not tasks_too or all(s in wanted for s in task_states)):
+                settled = not task_states if conn_state == "STOPPED" else (
+                    not tasks_too or all(s in wanted for s in task_states))
+                if conn_state in wanted and settled:
                     return status
             if time.monotonic() >= deadline:
                 raise AirflowException(

@@ -1,0 +1,151 @@
+"""KafkaConnectHook against the real Connect worker of the local stack."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+from conftest import MONGO_SINK, TEST_PREFIX
+
+from mongorow_airflow.hooks.kafka_connect import (
+    KafkaConnectError,
+    KafkaConnectHook,
+    KafkaConnectNotFound,
+    KafkaConnectUnavailable,
+)
+
+
+def test_cluster_info_health_and_plugins(hook):
+    info = hook.cluster_info()
+    assert info["version"].startswith("4.") and info["kafka_cluster_id"]
+    assert hook.health()["status"] == "healthy"
+    assert MONGO_SINK in {p["class"] for p in hook.connector_plugins()}
+    ok, msg = hook.test_connection()
+    assert ok and info["version"] in msg
+
+
+def test_validate_reads_error_count_and_per_key_errors(hook, sink_config, uid):
+    good = sink_config(f"{TEST_PREFIX}v-{uid}")
+    assert hook.validate(good).ok
+    bad = hook.validate({**good, "tasks.max": "many"})
+    assert not bad.ok and bad.error_count >= 1
+    assert any("Invalid value many for configuration tasks.max" in e for e in bad.errors["tasks.max"])
+    assert any(line.startswith("tasks.max: Invalid value many") for line in bad.lines())
+
+
+def test_unknown_connector_class_fails_at_once_with_connects_message(hook):
+    started = time.monotonic()
+    with pytest.raises(KafkaConnectError) as e:
+        hook.validate({"name": "x", "connector.class": "com.example.NoSuchConnector"})
+    assert time.monotonic() - started < 5, "a deterministic 500 must not be retried"
+    assert e.value.status == 500
+    assert "Failed to find any class that implements Connector" in str(e.value)
+    assert "com.example.NoSuchConnector" in e.value.connect_message
+    assert "PluginDesc" not in str(e.value)
+
+
+def test_not_found_carries_error_code_and_message(hook, uid):
+    with pytest.raises(KafkaConnectNotFound) as e:
+        hook.pause(f"{TEST_PREFIX}missing-{uid}")
+    assert e.value.status == 404 and e.value.error_code == 404
+    assert f"Unknown connector {TEST_PREFIX}missing-{uid}" in str(e.value)
+    assert hook.get_config(f"{TEST_PREFIX}missing-{uid}") is None
+    assert hook.get_status(f"{TEST_PREFIX}missing-{uid}") is None
+    assert hook.delete_connector(f"{TEST_PREFIX}missing-{uid}") is False
+
+
+def test_lifecycle_create_put_patch_pause_resume_stop_restart_delete(hook, sink_config, connectors, uid):
+    name = f"{TEST_PREFIX}life-{uid}"
+    connectors.append(name)
+    cfg = sink_config(name)
+    hook.create_connector(name, cfg, "PAUSED")
+    assert hook.wait_for_state(name, ["PAUSED"], timeout=30)["connector"]["state"] == "PAUSED"
+    assert hook.get_config(name) == cfg
+    hook.put_config(name, {**cfg, "max.batch.size": "10"})
+    assert hook.get_config(name)["max.batch.size"] == "10"
+    hook.patch_config(name, {"max.batch.size": None, "max.num.retries": "2"})
+    live = hook.get_config(name)
+    assert "max.batch.size" not in live and live["max.num.retries"] == "2"
+    hook.wait_for_state(name, ["PAUSED"], timeout=30)  # a config change keeps the target state
+    hook.resume(name)
+    hook.wait_for_state(name, ["RUNNING"], timeout=30, tasks_too=True)
+    assert hook.get_topics(name) in ([], [cfg["topics"]])
+    status = hook.restart(name, include_tasks=True, only_failed=False)
+    assert status["connector"]["state"] in ("RESTARTING", "RUNNING")
+    hook.wait_for_state(name, ["RUNNING"], timeout=30, tasks_too=True)
+    hook.stop(name)
+    status = hook.wait_for_state(name, ["STOPPED"], timeout=30)
+    assert status["tasks"] == []
+    assert hook.get_offsets(name) == [] or isinstance(hook.get_offsets(name), list)
+    assert hook.delete_connector(name) is True
+    assert hook.get_status(name) is None
+    with pytest.raises(ValueError):
+        hook.create_connector(name, cfg, "SLEEPING")
+
+
+def test_create_in_stopped_state(hook, sink_config, connectors, uid):
+    name = f"{TEST_PREFIX}stopped-{uid}"
+    connectors.append(name)
+    hook.create_connector(name, sink_config(name), "STOPPED")
+    status = hook.wait_for_state(name, ["STOPPED"], timeout=30)
+    assert status["tasks"] == []
+
+
+def test_list_connectors_expands_status_and_info(hook, sink_config, connectors, uid):
+    name = f"{TEST_PREFIX}list-{uid}"
+    connectors.append(name)
+    hook.create_connector(name, sink_config(name), "PAUSED")
+    listing = hook.list_connectors()
+    assert listing[name]["info"]["config"]["connector.class"] == MONGO_SINK
+    assert listing[name]["info"]["type"] == "sink"
+    assert "connector" in listing[name]["status"]
+    assert name in hook.list_connectors(expand=())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cluster_down_gives_a_clear_error_after_bounded_retries(monkeypatch):
+    port = _free_port()  # nothing listens there: a Connect cluster that is down
+    monkeypatch.setenv("AIRFLOW_CONN_KAFKA_CONNECT_DOWN", json.dumps(
+        {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http"}))
+    hook = KafkaConnectHook("kafka_connect_down", max_attempts=4, backoff_initial=0.1, backoff_max=0.4, timeout=2)
+    started = time.monotonic()
+    with pytest.raises(KafkaConnectUnavailable) as e:
+        hook.list_connectors()
+    elapsed = time.monotonic() - started
+    assert elapsed < 10
+    assert e.value.attempts == 4
+    assert f"127.0.0.1:{port} unreachable after 4 attempts" in str(e.value)
+    assert "Connection refused" in str(e.value) or "ConnectionError" in str(e.value)
+
+
+def test_retry_time_is_bounded_even_with_many_attempts(monkeypatch):
+    port = _free_port()
+    monkeypatch.setenv("AIRFLOW_CONN_KAFKA_CONNECT_DOWN", json.dumps(
+        {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http"}))
+    hook = KafkaConnectHook("kafka_connect_down", max_attempts=1000, backoff_initial=0.5, backoff_max=2,
+                            max_retry_seconds=3, timeout=1)
+    started = time.monotonic()
+    with pytest.raises(KafkaConnectUnavailable):
+        hook.cluster_info()
+    assert time.monotonic() - started < 6
+
+
+def test_basic_auth_and_tls_options_reach_the_session(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_KAFKA_CONNECT_TLS", json.dumps({
+        "conn_type": "http", "host": "connect.example", "port": 8443, "schema": "https",
+        "login": "ops", "password": "from-the-secrets-backend",
+        "extra": {"verify": "/etc/ssl/certs/ca-certificates.crt", "timeout": 7}}))
+    hook = KafkaConnectHook("kafka_connect_tls")
+    session = hook.session()
+    assert hook.url == "https://connect.example:8443"
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+    assert session.auth.username == "ops"
+    assert hook.timeout == 7.0
+    assert "verify" not in session.headers and "timeout" not in session.headers
