@@ -33,6 +33,13 @@ for _k, _v in local_stack.airflow_env(_home).items():
     if not _k.startswith("AIRFLOW_CONN_"):
         os.environ.setdefault(_k, _v)
 os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False"
+# two bundles: the product's DAGs, and test-only DAGs (airflow/tests/dags) that dag.test() can also run
+TEST_DAGS = Path(__file__).resolve().parent / "dags"
+os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps([
+    {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {}},
+    {"name": "mongorow-tests", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+     "kwargs": {"path": str(TEST_DAGS)}},
+])
 Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
 
 MONGO_SINK = "com.mongodb.kafka.connect.MongoSinkConnector"
@@ -160,6 +167,16 @@ def configs_dir(tmp_path, monkeypatch):
         return base
 
     return make
+
+
+def run_dag(dag_id: str, conf: dict | None = None, folder: Path | None = None):
+    """dag.test() of a DAG from the product's dags folder (or ``folder``); returns (state, {task_id: state})."""
+    from mongorow_airflow.testing import get_dag
+
+    dag = get_dag(dag_id, str(folder) if folder else None)
+    run = dag.test(run_conf=conf or {})
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    return str(getattr(run.state, "value", run.state)), states
 
 
 def produce(topic: str, records: list[tuple[str | None, str | None]]) -> None:
