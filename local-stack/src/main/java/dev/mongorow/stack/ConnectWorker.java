@@ -30,8 +30,9 @@ import java.util.Map;
  *
  * <p>Connection values reach connectors through the env provider (identical connector configs here and
  * in docker, where the same variables are set on the container): {@code MONGOROW_KAFKA_BOOTSTRAP_SERVERS},
- * {@code MONGOROW_MONGODB_URI}, {@code MONGOROW_MYSQL_URL}, {@code MONGOROW_MYSQL_USER},
- * {@code MONGOROW_MYSQL_PASSWORD} (the least-privilege sink user), {@code MONGOROW_SECRETS_DIR}.
+ * {@code MONGOROW_MONGO_SINK_URI}, {@code MONGOROW_MONGO_SOURCE_URI}, {@code MONGOROW_MYSQL_JDBC_URL},
+ * {@code MONGOROW_MYSQL_SINK_USER}, {@code MONGOROW_MYSQL_SINK_PASSWORD} (the least-privilege sink user),
+ * {@code MONGOROW_PII_HMAC_SECRET}, {@code MONGOROW_SOURCE_START_AT_OPERATION_TIME}, {@code MONGOROW_SECRETS_DIR}.
  */
 public final class ConnectWorker extends Component {
 
@@ -143,6 +144,14 @@ public final class ConnectWorker extends Component {
         KafkaBroker.writeProperties(workerProperties(), workerConfig(), "Connect worker " + worker + " of the local stack (generated on each start)");
     }
 
+    /** Start time of the source's change stream when it has no stored offset yet: the whole oplog. */
+    static final String SOURCE_START_AT_OPERATION_TIME = "1970-01-01T00:00:01Z";
+
+    /**
+     * The connection values the connector configs in connect-configs/ read through {@code ${env:...}}
+     * (the docker deployment sets the same variables on its workers). Secrets reach the worker only this
+     * way: the REST API shows the placeholders, never the values.
+     */
     @Override
     protected Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
@@ -150,17 +159,24 @@ public final class ConnectWorker extends Component {
         env.put("MONGOROW_SECRETS_DIR", layout.secretsDir().toString());
         String mongo = Secrets.mongoUri(layout.secretsDir());
         if (mongo != null) {
-            env.put("MONGOROW_MONGODB_URI", mongo);
+            // the emulator has no users; a real MongoDB gets separate least-privilege source and sink users
+            env.put("MONGOROW_MONGO_SINK_URI", mongo);
+            env.put("MONGOROW_MONGO_SOURCE_URI", mongo);
         }
+        env.put("MONGOROW_SOURCE_START_AT_OPERATION_TIME", SOURCE_START_AT_OPERATION_TIME);
         if (Files.exists(layout.secretsDir().resolve(Secrets.MYSQL_APP))) {
             Secrets.Credentials app = Secrets.mysqlApp(layout.secretsDir());
-            env.put("MONGOROW_MYSQL_URL", app.url());
+            env.put("MONGOROW_MYSQL_JDBC_URL", app.url());
             if (app.user() != null) {
-                env.put("MONGOROW_MYSQL_USER", app.user());
+                env.put("MONGOROW_MYSQL_SINK_USER", app.user());
             }
             if (app.password() != null) {
-                env.put("MONGOROW_MYSQL_PASSWORD", app.password());
+                env.put("MONGOROW_MYSQL_SINK_PASSWORD", app.password());
             }
+        }
+        String pii = Secrets.piiSecret(layout.secretsDir());
+        if (pii != null) {
+            env.put("MONGOROW_PII_HMAC_SECRET", pii);
         }
         return env;
     }

