@@ -44,7 +44,9 @@ class ConnectorConfigsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Keys whose values are credentials or locations of credentials: they must be provider placeholders. */
     private static final Pattern SECRET_KEY = Pattern.compile(".*(password|secret|\\.uri|\\.url|username|user)$");
-    private static final Pattern PROVIDER_PLACEHOLDER = Pattern.compile("^\\$\\{(env|file|dir):[^}]+}$");
+    private static final Pattern PROVIDER_PLACEHOLDER = Pattern.compile("\\$\\{(env|file|dir):[^}]+}");
+    /** What may remain of a credential value once its placeholders are taken out: URL parameters, no host. */
+    private static final Pattern LITERAL_REMAINDER = Pattern.compile("^(\\?[A-Za-z0-9_.=&-]*)?$");
     /** Inline credentials in any value, e.g. mongodb://user:pass@host. */
     private static final Pattern INLINE_CREDENTIALS = Pattern.compile("://[^/@\\s$]+:[^/@\\s]+@");
 
@@ -85,8 +87,11 @@ class ConnectorConfigsTest {
     void secretsOnlyComeFromConfigProviders() {
         connectors.forEach((file, config) -> config.forEach((key, value) -> {
             if (SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches()) {
-                assertTrue(PROVIDER_PLACEHOLDER.matcher(value).matches(),
-                        file + ".json: '" + key + "' must be a config provider placeholder such as ${env:NAME}, not a literal");
+                assertTrue(value.startsWith("${") && PROVIDER_PLACEHOLDER.matcher(value).lookingAt(),
+                        file + ".json: '" + key + "' must come from a config provider such as ${env:NAME}, not a literal");
+                String remainder = PROVIDER_PLACEHOLDER.matcher(value).replaceAll("");
+                assertTrue(LITERAL_REMAINDER.matcher(remainder).matches(), file + ".json: '" + key
+                        + "' may add only URL parameters to its placeholders, found '" + remainder + "'");
             }
             assertFalse(INLINE_CREDENTIALS.matcher(value).find(), file + ".json: '" + key + "' holds inline credentials");
         }));

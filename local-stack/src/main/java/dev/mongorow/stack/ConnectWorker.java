@@ -31,7 +31,7 @@ import java.util.Map;
  * <p>Connection values reach connectors through the env provider (identical connector configs here and
  * in docker, where the same variables are set on the container): {@code MONGOROW_KAFKA_BOOTSTRAP_SERVERS},
  * {@code MONGOROW_MONGO_SINK_URI}, {@code MONGOROW_MONGO_SOURCE_URI}, {@code MONGOROW_MYSQL_JDBC_URL},
- * {@code MONGOROW_MYSQL_SINK_USER}, {@code MONGOROW_MYSQL_SINK_PASSWORD} (the least-privilege sink user),
+ * {@code MONGOROW_MYSQL_JDBC_PARAMS}, {@code MONGOROW_MYSQL_SINK_USER}, {@code MONGOROW_MYSQL_SINK_PASSWORD} (the least-privilege sink user),
  * {@code MONGOROW_PII_HMAC_SECRET}, {@code MONGOROW_SOURCE_START_AT_OPERATION_TIME}, {@code MONGOROW_SECRETS_DIR}.
  */
 public final class ConnectWorker extends Component {
@@ -167,6 +167,8 @@ public final class ConnectWorker extends Component {
         if (Files.exists(layout.secretsDir().resolve(Secrets.MYSQL_APP))) {
             Secrets.Credentials app = Secrets.mysqlApp(layout.secretsDir());
             env.put("MONGOROW_MYSQL_JDBC_URL", app.url());
+            // extra JDBC URL parameters, each starting with '&' (TLS settings in a secure setup); none here
+            env.put("MONGOROW_MYSQL_JDBC_PARAMS", "");
             if (app.user() != null) {
                 env.put("MONGOROW_MYSQL_SINK_USER", app.user());
             }
