@@ -1,5 +1,12 @@
 package dev.mongorow.it;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
 import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.MySQLContainer;
@@ -12,11 +19,17 @@ import dev.mongorow.stack.StackConfig;
  * embedded MariaDB. {@code containers} ({@code -Pcontainers}, or {@code -Dpipeline.backends=containers}):
  * a real MongoDB replica set and MySQL 8.4 in Docker containers through Testcontainers, given to the same
  * stack as external services, so the same tests run against them. Without a Docker engine the tests are
- * skipped with a message.
+ * skipped with a message ({@link PipelineExtension} disables them before any stack is started).
+ *
+ * <p>The image tags are read from {@code docker/.env}, the one place that pins them for the compose file
+ * too ({@code MONGO_IMAGE}, {@code MYSQL_IMAGE}), so the containers tested here are the ones deployed.
  */
 abstract class Backends implements AutoCloseable {
-    static final String MONGO_IMAGE = "mongo:8.0.4";
-    static final String MYSQL_IMAGE = "mysql:8.4.3";
+    static final String KIND_PROPERTY = "pipeline.backends";
+    static final String NO_DOCKER = "pipeline.backends=containers needs a Docker engine, and none is reachable "
+            + "here: skipping the end-to-end tests against real MongoDB and MySQL containers";
+
+    private static Boolean dockerAvailable;
 
     abstract void configure(StackConfig.Builder config);
 
@@ -24,8 +37,46 @@ abstract class Backends implements AutoCloseable {
     public void close() {
     }
 
+    static String kind() {
+        return System.getProperty(KIND_PROPERTY, "local");
+    }
+
+    static boolean containersWanted() {
+        return "containers".equals(kind());
+    }
+
+    /** Whether Testcontainers reaches a Docker engine (asked once per JVM). */
+    static synchronized boolean dockerAvailable() {
+        if (dockerAvailable == null) {
+            boolean available;
+            try {
+                available = DockerClientFactory.instance().isDockerAvailable();
+            } catch (RuntimeException | LinkageError e) {
+                available = false;
+            }
+            dockerAvailable = available;
+        }
+        return dockerAvailable;
+    }
+
+    /** An image pinned in docker/.env (KEY=image:tag lines), e.g. {@code image("MONGO_IMAGE")}. */
+    static String image(String key) {
+        Path env = Path.of(System.getProperty("repo.dir", "..")).resolve("docker/.env").toAbsolutePath().normalize();
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(env, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the pinned image versions from " + env + ": " + e, e);
+        }
+        String image = p.getProperty(key, "").trim();
+        if (!image.matches("[\\w./-]+:[\\w.-]+")) {
+            throw new IllegalStateException(env + ": " + key + " must be an image pinned by tag (name:tag), not '" + image + "'");
+        }
+        return image;
+    }
+
     static Backends fromSystemProperty() {
-        String kind = System.getProperty("pipeline.backends", "local");
+        String kind = kind();
         switch (kind) {
             case "local":
                 return new Backends() {
@@ -47,16 +98,9 @@ abstract class Backends implements AutoCloseable {
 
         @Override
         void configure(StackConfig.Builder config) {
-            boolean docker;
-            try {
-                docker = DockerClientFactory.instance().isDockerAvailable();
-            } catch (RuntimeException e) {
-                docker = false;
-            }
-            Assumptions.assumeTrue(docker, "pipeline.backends=containers needs a Docker engine, and none is reachable "
-                    + "here: skipping the end-to-end tests against real MongoDB and MySQL containers");
-            mongo = new MongoDBContainer(MONGO_IMAGE);
-            mysql = new MySQLContainer<>(MYSQL_IMAGE).withDatabaseName("pipeline");
+            Assumptions.assumeTrue(dockerAvailable(), NO_DOCKER);
+            mongo = new MongoDBContainer(image("MONGO_IMAGE"));
+            mysql = new MySQLContainer<>(image("MYSQL_IMAGE")).withDatabaseName("pipeline");
             mongo.start();
             mysql.start();
             config.externalMongoUri(mongo.getReplicaSetUrl("pipeline"))

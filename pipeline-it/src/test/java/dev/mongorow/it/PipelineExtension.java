@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -13,8 +15,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Gives test methods and constructors a {@link Pipeline}: started (with every connector deployed) by the first
  * test class that asks, shared by all later ones, stopped when the test run ends.
+ *
+ * <p>With {@code -Dpipeline.backends=containers} ({@code -Pcontainers}) and no Docker engine, every test is
+ * disabled (reported as skipped, with the reason) before anything is started.
  */
-public final class PipelineExtension implements ParameterResolver {
+public final class PipelineExtension implements ParameterResolver, ExecutionCondition {
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (Backends.containersWanted() && !Backends.dockerAvailable()) {
+            return ConditionEvaluationResult.disabled(Backends.NO_DOCKER);
+        }
+        return ConditionEvaluationResult.enabled("backends: " + Backends.kind());
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
