@@ -51,7 +51,7 @@ import dev.mongorow.connect.transforms.ProtectFields;
  * Ours also runs from the JSON text the source really publishes ("json"), which no built-in can read, and
  * with PII hashing added ("jsonWithPii").
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar TransformChainBenchmark}
+ * <p>Run: {@code ./pipeline bench jmh}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

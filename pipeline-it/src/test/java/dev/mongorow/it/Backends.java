@@ -24,14 +24,14 @@ import dev.mongorow.stack.StackConfig;
  * <p>The image tags are read from {@code docker/.env}, the one place that pins them for the compose file
  * too ({@code MONGO_IMAGE}, {@code MYSQL_IMAGE}), so the containers tested here are the ones deployed.
  */
-abstract class Backends implements AutoCloseable {
+public abstract class Backends implements AutoCloseable {
     static final String KIND_PROPERTY = "pipeline.backends";
     static final String NO_DOCKER = "pipeline.backends=containers needs a Docker engine, and none is reachable "
             + "here: skipping the end-to-end tests against real MongoDB and MySQL containers";
 
     private static Boolean dockerAvailable;
 
-    abstract void configure(StackConfig.Builder config);
+    protected abstract void configure(StackConfig.Builder config);
 
     @Override
     public void close() {
@@ -59,7 +59,7 @@ abstract class Backends implements AutoCloseable {
         return dockerAvailable;
     }
 
-    /** An image pinned in docker/.env (KEY=image:tag lines), e.g. {@code image("MONGO_IMAGE")}. */
+    /** An image pinned in docker/.env ({@code KEY=name:tag} lines), e.g. {@code image("MONGO_IMAGE")}. */
     static String image(String key) {
         Path env = Path.of(System.getProperty("repo.dir", "..")).resolve("docker/.env").toAbsolutePath().normalize();
         Properties p = new Properties();
@@ -75,13 +75,13 @@ abstract class Backends implements AutoCloseable {
         return image;
     }
 
-    static Backends fromSystemProperty() {
+    public static Backends fromSystemProperty() {
         String kind = kind();
         switch (kind) {
             case "local":
                 return new Backends() {
                     @Override
-                    void configure(StackConfig.Builder config) {
+                    protected void configure(StackConfig.Builder config) {
                     }
                 };
             case "containers":
@@ -97,7 +97,7 @@ abstract class Backends implements AutoCloseable {
         private MySQLContainer<?> mysql;
 
         @Override
-        void configure(StackConfig.Builder config) {
+        protected void configure(StackConfig.Builder config) {
             Assumptions.assumeTrue(dockerAvailable(), NO_DOCKER);
             mongo = new MongoDBContainer(image("MONGO_IMAGE"));
             mysql = new MySQLContainer<>(image("MYSQL_IMAGE")).withDatabaseName("pipeline");

@@ -5,36 +5,36 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.types.ObjectId;
 
 /** Raw records as producers put them on raw.users / raw.transactions: key {"_id": ...}, value Extended JSON. */
-final class Documents {
+public final class Documents {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private Documents() {
     }
 
-    static String newUserId() {
+    public static String newUserId() {
         return new ObjectId().toHexString();
     }
 
-    static String userKey(String id) {
+    public static String userKey(String id) {
         return "{\"_id\": {\"$oid\": \"" + id + "\"}}";
     }
 
-    static String user(String id, String username, String name, long birthMillis, String email, boolean active) {
+    public static String user(String id, String username, String name, long birthMillis, String email, boolean active) {
         return "{\"_id\": {\"$oid\": \"" + id + "\"}, \"username\": \"" + username + "\", \"name\": \"" + name + "\", "
                 + "\"address\": \"1 Main St\\nSpringfield\", \"birthdate\": {\"$date\": {\"$numberLong\": \"" + birthMillis
                 + "\"}}, \"email\": \"" + email + "\", \"active\": " + active + ", "
                 + "\"accounts\": [{\"$numberInt\": \"1\"}, {\"$numberInt\": \"2\"}], \"tier_and_details\": {}}";
     }
 
-    static String newTransactionId() {
+    public static String newTransactionId() {
         return "tx-it-" + System.nanoTime() + "-" + SEQUENCE.incrementAndGet();
     }
 
-    static String transactionKey(String id) {
+    public static String transactionKey(String id) {
         return "{\"_id\": \"" + id + "\"}";
     }
 
-    static String transaction(String id, long accountId, int amount, String price, String total, long executedAtMillis) {
+    public static String transaction(String id, long accountId, int amount, String price, String total, long executedAtMillis) {
         return "{\"_id\": \"" + id + "\", \"account_id\": {\"$numberLong\": \"" + accountId + "\"}, "
                 + "\"user_id\": \"5ca4bbcea2dd94ee58162a68\", \"symbol\": \"amzn\", \"kind\": \"buy\", "
                 + "\"amount\": {\"$numberInt\": \"" + amount + "\"}, \"price\": {\"$numberDecimal\": \"" + price + "\"}, "

@@ -62,7 +62,7 @@ public final class Pipeline implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final MongoClient mongo;
 
-    Pipeline(Path repo, Path home, Backends backends) {
+    public Pipeline(Path repo, Path home, Backends backends) {
         this.repo = repo;
         this.backends = backends;
         StackConfig.Builder config = StackConfig.builder().home(home).freePorts()
