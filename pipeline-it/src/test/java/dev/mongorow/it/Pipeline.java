@@ -63,6 +63,14 @@ public final class Pipeline implements AutoCloseable {
     private final MongoClient mongo;
 
     public Pipeline(Path repo, Path home, Backends backends) {
+        this(repo, home, backends, config -> { });
+    }
+
+    /**
+     * A pipeline whose stack settings are adjusted by {@code customizer} (e.g. two Connect workers, other heap
+     * sizes) before it starts. Fault tests use their own instance; most tests share the default one.
+     */
+    public Pipeline(Path repo, Path home, Backends backends, java.util.function.Consumer<StackConfig.Builder> customizer) {
         this.repo = repo;
         this.backends = backends;
         StackConfig.Builder config = StackConfig.builder().home(home).freePorts()
@@ -70,6 +78,7 @@ public final class Pipeline implements AutoCloseable {
                 .mysqlSchema(repo.resolve("connect-configs/mysql/schema.sql"))
                 .connectHeap("768m").kafkaHeap("512m").mongodbHeap("512m");
         backends.configure(config);
+        customizer.accept(config);
         this.stack = LocalStack.create(config.build());
         stack.start();
         Properties producerProps = new Properties();
