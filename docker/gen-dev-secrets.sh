@@ -6,14 +6,14 @@
 #                                        Kafka, MongoDB, MySQL and Postgres keep the old passwords in their data)
 #   docker/gen-dev-secrets.sh --list     print the file names compose.yaml expects, one a line (no values)
 #
-# Needs openssl and keytool (any JDK 11+). Environment: SECRETS_DIR (default docker/secrets), CERT_DAYS (825).
+# Needs openssl, and keytool (any JDK 11+) to check that the JVMs read the key stores. Environment: SECRETS_DIR (default docker/secrets), CERT_DAYS (825).
 #
 # What is written (every file is one compose secret, mounted read-only at /run/secrets/<name> only in the
 # services that need it; nothing here ever goes into an image or into compose.yaml):
-#   ca.crt ca.key                      a private CA (ca.key is never mounted anywhere)
+#   ca.crt ca.key                      a private CA (ca.key is never mounted anywhere); ca.crt is the trust
+#                                      anchor of every client (Kafka clients read it as a PEM trust store)
 #   kafka-1.p12 kafka-2.p12 kafka-3.p12  broker key stores (PKCS12), SAN kafka-N, localhost, 127.0.0.1
 #   connect.p12                        Connect REST key store, SAN connect-1, connect-2, localhost, 127.0.0.1
-#   truststore.p12                     PKCS12 trust store holding ca.crt (Kafka and Connect JVMs)
 #   tls_store_password                 password of every .p12 above
 #   mongo-1.pem mongo-2.pem mongo-3.pem  mongod key+certificate, SAN mongo-N, localhost
 #   mysql-server.crt mysql-server.key  MySQL server certificate, SAN mysql, localhost
@@ -40,7 +40,7 @@ force=""
 
 # every file compose.yaml references (tests/test_compose.py checks that this list and compose.yaml agree)
 FILES=(
-  ca.crt truststore.p12 tls_store_password
+  ca.crt tls_store_password
   kafka-1.p12 kafka-2.p12 kafka-3.p12 connect.p12
   mongo-1.pem mongo-2.pem mongo-3.pem mysql-server.crt mysql-server.key
   kafka_cluster_id kafka_broker_password kafka_admin_password kafka_connect_password kafka_airflow_password
@@ -167,6 +167,9 @@ p12() {
   leaf "$@"
   openssl pkcs12 -export -name "$name" -in "$tmp/$name.crt" -inkey "$tmp/$name.key" -certfile "$dir/ca.crt" \
     -passout "file:$dir/tls_store_password" -out "$dir/$name.p12"
+  # the JVMs must be able to read it (PKCS12 algorithms of this openssl vs the JDK's)
+  keytool -list -storetype PKCS12 -keystore "$dir/$name.p12" -storepass:file "$dir/tls_store_password" >/dev/null \
+    || { echo "gen-dev-secrets: keytool cannot read $name.p12" >&2; exit 1; }
   say "wrote $name.p12"
 }
 
@@ -191,11 +194,6 @@ if [[ ! -s "$dir/mysql-server.crt" || ! -s "$dir/mysql-server.key" ]]; then
   say "wrote mysql-server.crt, mysql-server.key"
 fi
 
-if [[ ! -s "$dir/truststore.p12" ]]; then
-  keytool -importcert -noprompt -alias mongorow-ca -file "$dir/ca.crt" -keystore "$dir/truststore.p12" \
-    -storetype PKCS12 -storepass:file "$dir/tls_store_password" >/dev/null
-  say "wrote truststore.p12"
-fi
 
 # ---- Airflow Connections (read by Airflow's LocalFilesystemBackend) ------------------------------------
 
@@ -233,6 +231,12 @@ if [[ ! -s "$dir/airflow_connections.json" ]]; then
 EOF
   say "wrote airflow_connections.json"
 fi
+
+# Airflow reads its *_CMD settings (`cat FILE`) without stripping the line break: none at the end of these
+for f in airflow_db_url airflow_fernet_key airflow_jwt_secret airflow_api_secret_key; do
+  v="$(cat "$dir/$f")"   # $(...) drops trailing line breaks
+  printf '%s' "$v" > "$dir/$f"
+done
 
 # openssl writes private keys 0600; the containers' users must read them (see umask above). ca.key stays 0600.
 for f in "${FILES[@]}"; do
