@@ -5,8 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Loopback port helpers. */
 public final class Ports {
@@ -35,43 +33,29 @@ public final class Ports {
         }
     }
 
+    /** Lowest and highest port handed out by {@link #free}: below Linux's ephemeral range (32768-60999). */
+    static final int FREE_MIN = 20000;
+    static final int FREE_MAX = 32000;
+
     /**
      * {@code n} distinct free ports. The last one starts a run of 4 consecutive free ports, for Connect
-     * workers 1..4 (worker n listens on base + n - 1).
+     * workers 1..4 (worker n listens on base + n - 1). They are picked below the kernel's ephemeral port
+     * range: an OS-assigned port (bind to 0) lies inside it, where any outgoing connection made before our
+     * server binds can take it.
      */
     public static int[] free(int n) {
-        List<ServerSocket> held = new ArrayList<>();
         int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket();
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress(LOOPBACK, 0));
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            if (n > 0) {
-                ports[n - 1] = freeRange(4, ports);
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new StackException("cannot find free ports: " + e.getMessage(), e);
-        } finally {
-            for (ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
+        for (int i = 0; i < n; i++) {
+            ports[i] = freeRange(i == n - 1 ? 4 : 1, java.util.Arrays.copyOf(ports, i));
         }
+        return ports;
     }
 
     private static int freeRange(int count, int[] avoid) {
         java.util.Random random = new java.util.Random();
         outer:
         for (int attempt = 0; attempt < 200; attempt++) {
-            int base = 20000 + random.nextInt(30000);
+            int base = FREE_MIN + random.nextInt(FREE_MAX - FREE_MIN - count);
             for (int p = base; p < base + count; p++) {
                 for (int a : avoid) {
                     if (a == p) {
