@@ -32,6 +32,8 @@ with DAG(
         "tables": Param(["users", "transactions"], type="array", items={"enum": list(ingest.TABLES)}),
         "reconcile_timeout": Param(300, type="integer", minimum=5),
         "sample_size": Param(50, type="integer", minimum=1),
+        "produce": Param(True, type="boolean",
+                         description="false: only reconcile an earlier batch (same batch id and size) again"),
     },
 ) as dag:
 
@@ -40,7 +42,8 @@ with DAG(
         batch_id = ingest.batch_id_from(params["batch_id"], run_id)
         tables = [t for t in ingest.TABLES if t in params["tables"]]
         log.info("batch %s: %s, batch size %s", batch_id, ", ".join(tables), params["batch_size"])
-        return {"batch_id": batch_id, "tables": tables, "batch_size": int(params["batch_size"])}
+        return {"batch_id": batch_id, "tables": tables, "batch_size": int(params["batch_size"]),
+                "produce_tables": tables if params["produce"] else []}
 
     planned = plan()
     produced = []
@@ -53,7 +56,7 @@ with DAG(
             producer_function_kwargs={
                 "batch_id": "{{ ti.xcom_pull(task_ids='plan')['batch_id'] }}",
                 "batch_size": "{{ ti.xcom_pull(task_ids='plan')['batch_size'] }}",
-                "tables": "{{ ti.xcom_pull(task_ids='plan')['tables'] }}",
+                "tables": "{{ ti.xcom_pull(task_ids='plan')['produce_tables'] }}",
             },
             delivery_callback="mongorow_airflow.ingest.delivery_report",
             synchronous=False,

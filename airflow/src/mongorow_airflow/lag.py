@@ -26,7 +26,7 @@ class Lag:
 def _admin(kafka_config_id: str):
     from airflow.providers.apache.kafka.hooks.client import KafkaAdminClientHook
 
-    return KafkaAdminClientHook(kafka_config_id=kafka_config_id).get_conn()
+    return KafkaAdminClientHook(kafka_config_id=kafka_config_id).get_conn  # a cached_property
 
 
 def _partitions(admin, topics: Iterable[str]) -> list[tuple[str, int]]:

@@ -58,7 +58,8 @@ def evaluate(name: str, status: dict[str, Any] | None, expected: str = "RUNNING"
                 traces.append(f"task {name}-{i}:\n{tasks[i].get('trace')}")
         trace = short_trace("\n".join(traces))
         return Verdict("failed", f"{name}: " + ", ".join(parts), conn_state, task_states, failed, trace)
-    want_tasks = 0 if expected == "STOPPED" else min_tasks
+    # a connector created PAUSED has not generated task configs yet, and a STOPPED one has none
+    want_tasks = 0 if expected in ("STOPPED", "PAUSED") else min_tasks
     tasks_ok = not task_states if expected == "STOPPED" else (
         len(task_states) >= want_tasks and all(s == expected for s in task_states.values()))
     if conn_state == expected and tasks_ok:

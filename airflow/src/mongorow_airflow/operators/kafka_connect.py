@@ -257,7 +257,7 @@ class KafkaConnectPruneOperator(_ConnectOperator):
     :param declared: names to keep (default: the file names under ``configs_dir/connectors``).
     """
 
-    template_fields: Sequence[str] = ("configs_dir", "declared")
+    template_fields: Sequence[str] = ("configs_dir", "declared", "dry_run")
 
     def __init__(self, *, configs_dir: str | None = None, declared: Sequence[str] | None = None,
                  dry_run: bool = False, **kwargs: Any) -> None:
@@ -268,7 +268,8 @@ class KafkaConnectPruneOperator(_ConnectOperator):
 
     def execute(self, context: Any) -> list[str]:
         declared = self.declared if self.declared is not None else declared_connector_names(self.configs_dir)
-        return prune(self.hook, declared, self.dry_run, self.log)
+        dry_run = self.dry_run if isinstance(self.dry_run, bool) else str(self.dry_run).strip().lower() in ("true", "1", "yes")
+        return prune(self.hook, declared, dry_run, self.log)
 
 
 class KafkaConnectStateOperator(_ConnectOperator):
