@@ -18,9 +18,12 @@
 # Values exported here exist only in the worker process: `docker inspect` does not show them.
 set -eu
 
-secrets=/run/secrets
-conf=/run/connect
-template=/opt/connect/config/worker.properties.template
+# the paths of the image (overridable only so that docker/tests can run this script outside a container)
+secrets="${MONGOROW_SECRETS_MOUNT:-/run/secrets}"
+conf="${MONGOROW_CONNECT_RUN_DIR:-/run/connect}"
+connect_home="${MONGOROW_CONNECT_HOME:-/opt/connect}"
+kafka_home="${MONGOROW_KAFKA_HOME:-/opt/kafka}"
+template="$connect_home/config/worker.properties.template"
 
 die() { echo "connect-entrypoint: $*" >&2; exit 1; }
 need() { [ -r "$secrets/$1" ] || die "compose secret $1 is missing (docker/gen-dev-secrets.sh creates it)"; }
@@ -60,12 +63,14 @@ if grep -q '@@[A-Z_]*@@' "$conf/worker.properties"; then
 fi
 unset store_pw connect_pw
 
-# ---- 2. JVM trust store = the JDK's CA certificates + ours (a trust store holds no secret: fixed password)
+# ---- 2. JVM trust store = the JDK's CA certificates + ours (a trust store holds no secret: the JDK's
+#         well-known password). keytool and the JVM detect the store's type (PKCS12 or JKS) when loading.
 java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
-cp "$java_home/lib/security/cacerts" "$conf/jvm-truststore.p12"
-chmod 600 "$conf/jvm-truststore.p12"
+rm -f "$conf/jvm-truststore"
+cp "$java_home/lib/security/cacerts" "$conf/jvm-truststore"
+chmod 600 "$conf/jvm-truststore"
 keytool -importcert -noprompt -alias mongorow-ca -file "$secrets/ca.crt" \
-  -keystore "$conf/jvm-truststore.p12" -storepass changeit > /dev/null
+  -keystore "$conf/jvm-truststore" -storepass changeit > /dev/null
 
 # ---- 3. what the connector configs read through ${env:...}
 mongo_uri() {  # mongo_uri USER PASSWORD-SECRET
@@ -92,6 +97,6 @@ export MONGOROW_MONGO_SINK_URI MONGOROW_MONGO_SOURCE_URI MONGOROW_MYSQL_SINK_PAS
 # ---- 4. the worker
 export KAFKA_OPTS="${KAFKA_OPTS:-} \
 -Dorg.apache.kafka.disallowed.login.modules=com.sun.security.auth.module.JndiLoginModule,com.sun.security.auth.module.LdapLoginModule \
--Djava.security.auth.login.config=/opt/connect/config/rest-jaas.conf \
--Djavax.net.ssl.trustStore=$conf/jvm-truststore.p12 -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12"
-exec /opt/kafka/bin/connect-distributed.sh "$conf/worker.properties"
+-Djava.security.auth.login.config=$connect_home/config/rest-jaas.conf \
+-Djavax.net.ssl.trustStore=$conf/jvm-truststore -Djavax.net.ssl.trustStorePassword=changeit"
+exec "$kafka_home/bin/connect-distributed.sh" "$conf/worker.properties"

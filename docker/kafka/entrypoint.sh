@@ -11,9 +11,12 @@ set -eu
 
 : "${KAFKA_NODE_ID:?KAFKA_NODE_ID is required (1, 2 or 3)}"
 : "${KAFKA_EXTERNAL_PORT:?KAFKA_EXTERNAL_PORT is required}"
-secrets=/run/secrets
-conf=/run/kafka
-template=/opt/mongorow/kafka/server.properties.template
+# the paths of the container (overridable only so that docker/tests can run this script outside a container)
+secrets="${MONGOROW_SECRETS_MOUNT:-/run/secrets}"
+conf="${MONGOROW_KAFKA_RUN_DIR:-/run/kafka}"
+data="${MONGOROW_KAFKA_DATA_DIR:-/var/lib/kafka/data}"
+kafka_home="${MONGOROW_KAFKA_HOME:-/opt/kafka}"
+template="${MONGOROW_KAFKA_TEMPLATE:-/opt/mongorow/kafka/server.properties.template}"
 
 die() { echo "kafka-entrypoint: $*" >&2; exit 1; }
 
@@ -50,9 +53,9 @@ ssl.truststore.type=PEM
 ssl.truststore.location=/run/secrets/ca.crt
 PROPS
 
-if [ ! -f /var/lib/kafka/data/meta.properties ]; then
+if [ ! -f "$data/meta.properties" ]; then
   echo "kafka-entrypoint: formatting the storage of node $KAFKA_NODE_ID (first start)"
-  /opt/kafka/bin/kafka-storage.sh format --ignore-formatted \
+  "$kafka_home/bin/kafka-storage.sh" format --ignore-formatted \
     --config "$conf/server.properties" \
     --cluster-id "$(secret kafka_cluster_id)" \
     --add-scram "SCRAM-SHA-512=[name=broker,password=$broker_pw]" \
@@ -62,4 +65,4 @@ if [ ! -f /var/lib/kafka/data/meta.properties ]; then
 fi
 
 export KAFKA_OPTS="${KAFKA_OPTS:-} -Dorg.apache.kafka.disallowed.login.modules=com.sun.security.auth.module.JndiLoginModule,com.sun.security.auth.module.LdapLoginModule"
-exec /opt/kafka/bin/kafka-server-start.sh "$conf/server.properties"
+exec "$kafka_home/bin/kafka-server-start.sh" "$conf/server.properties"

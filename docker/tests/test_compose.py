@@ -404,7 +404,9 @@ def test_connect_worker_has_the_hardening_of_the_local_stack():
     assert w["rest.extension.classes"] == "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
     assert w["admin.listeners"] == ""
     assert "KafkaConnect" in (DOCKER / "connect/rest-jaas.conf").read_text()
-    assert "-Djava.security.auth.login.config=/opt/connect/config/rest-jaas.conf" in entry
+    assert "-Djava.security.auth.login.config=$connect_home/config/rest-jaas.conf" in entry
+    assert "COPY docker/connect/worker.properties.template docker/connect/rest-jaas.conf /opt/connect/config/" in \
+        (DOCKER / "connect/Dockerfile").read_text()
     # every Kafka client of the worker and of the connectors: SASL_SSL + SCRAM
     for prefix in ("", "producer.", "consumer.", "admin."):
         assert w[prefix + "security.protocol"] == "SASL_SSL" and w[prefix + "sasl.mechanism"] == "SCRAM-SHA-512", prefix
