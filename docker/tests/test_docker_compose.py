@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import COMPOSE_FILE, DOCKER, REPO, InterpolationError, interpolate, interpolate_tree, read_env_file, \
+from dockerstatic import COMPOSE_FILE, DOCKER, REPO, InterpolationError, interpolate, interpolate_tree, \
     secret_names_of_generator
+from dockerstatic import compose, docker_connectors, env, raw_compose, services, alternative_config  # noqa: F401 (fixtures)
 
 # ---------------------------------------------------------------------------------------------- helpers
 

@@ -5,7 +5,8 @@ container's), and the rest is sizing for three brokers and two workers."""
 
 from __future__ import annotations
 
-from conftest import REPO
+from dockerstatic import REPO
+from dockerstatic import compose, docker_connectors  # noqa: F401 (fixtures)
 
 # What the docker overlay may change besides connection values (which it must not touch: they are placeholders).
 SIZING_KEYS = {"tasks.max", "errors.deadletterqueue.topic.replication.factor"}

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCKER
+from dockerstatic import DOCKER
+from dockerstatic import docker_connectors, generated_secrets, services  # noqa: F401 (fixtures)
 
 
 def _fake(path: Path, body: str) -> None:

@@ -9,7 +9,8 @@ import json
 import re
 import subprocess
 
-from conftest import DOCKER, REPO
+from dockerstatic import DOCKER, REPO
+from dockerstatic import alternative_config, compose, env  # noqa: F401 (fixtures)
 
 # Documented configuration keys of io.confluent.connect.jdbc.JdbcSinkConnector, from Confluent's
 # "Configuration Reference for JDBC Sink Connector for Confluent Platform" (kafka-connect-jdbc 10.x, the

@@ -10,7 +10,8 @@ import os
 import re
 import subprocess
 
-from conftest import DOCKER, REPO, secret_names_of_generator
+from dockerstatic import DOCKER, REPO, secret_names_of_generator
+from dockerstatic import compose, generated_secrets  # noqa: F401 (fixtures)
 
 PASSWORDS = re.compile(r"[A-Za-z0-9._~-]+")
 

@@ -1,12 +1,20 @@
-"""Static checks of docker/ (no Docker engine needed): the compose file, its images, files and secrets, the
-Dockerfiles, the entry points, the connector configs rendered with the docker overlay, and the alternative
-Confluent JDBC sink config. Run with the Airflow package's venv: `.venv/bin/python -m pytest docker/tests`."""
+"""Shared helpers and fixtures of docker/tests: static checks of docker/ (no Docker engine needed).
+
+Run with the Airflow package's venv: `.venv/bin/python -m pytest docker/tests` (also together with
+airflow/tests). There is deliberately no conftest.py here: airflow/tests imports names from ITS conftest
+module, and a second `conftest` module would replace it. Test modules import the fixtures they use from
+this module; the expensive values are computed once per run (functools.cache)."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -80,26 +88,21 @@ def interpolate_tree(node, env: dict[str, str]):
     return node
 
 
-@pytest.fixture(scope="session")
-def env() -> dict[str, str]:
+@functools.cache
+def _env() -> dict[str, str]:
     return read_env_file()
 
 
-@pytest.fixture(scope="session")
-def raw_compose() -> dict:
+@functools.cache
+def _raw_compose() -> dict:
     with COMPOSE_FILE.open(encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-@pytest.fixture(scope="session")
-def compose(raw_compose, env) -> dict:
+@functools.cache
+def _compose() -> dict:
     """compose.yaml as `docker compose config` would see it: anchors merged (PyYAML), variables interpolated."""
-    return interpolate_tree(raw_compose, env)
-
-
-@pytest.fixture(scope="session")
-def services(compose) -> dict[str, dict]:
-    return compose["services"]
+    return interpolate_tree(_raw_compose(), _env())
 
 
 def secret_names_of_generator() -> list[str]:
@@ -107,30 +110,60 @@ def secret_names_of_generator() -> list[str]:
     return out.stdout.split()
 
 
-@pytest.fixture(scope="session")
-def generated_secrets(tmp_path_factory) -> Path:
-    """docker/gen-dev-secrets.sh run for real into a temporary folder (needs openssl and keytool)."""
+@functools.cache
+def _generated_secrets() -> Path:
+    """docker/gen-dev-secrets.sh run for real into a temporary folder (needs openssl and keytool), once."""
     for tool in ("openssl", "keytool"):
-        if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0:
+        if not shutil.which(tool):
             pytest.skip(f"{tool} is not installed: cannot run docker/gen-dev-secrets.sh here")
-    target = tmp_path_factory.mktemp("secrets") / "secrets"
+    base = Path(tempfile.mkdtemp(prefix="mongorow-docker-secrets-"))
+    atexit.register(shutil.rmtree, base, True)
+    target = base / "secrets"
     run = subprocess.run([str(DOCKER / "gen-dev-secrets.sh")], env={**os.environ, "SECRETS_DIR": str(target)},
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, f"gen-dev-secrets.sh failed:\n{run.stdout}\n{run.stderr}"
     return target
 
 
-@pytest.fixture(scope="session")
+@functools.cache
+def _docker_connectors():
+    from mongorow_airflow.configs import load_connectors
+
+    return tuple(load_connectors(REPO / "connect-configs", "docker"))
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return _env()
+
+
+@pytest.fixture
+def raw_compose() -> dict:
+    return _raw_compose()
+
+
+@pytest.fixture
+def compose() -> dict:
+    return _compose()
+
+
+@pytest.fixture
+def services() -> dict[str, dict]:
+    return _compose()["services"]
+
+
+@pytest.fixture
+def generated_secrets() -> Path:
+    return _generated_secrets()
+
+
+@pytest.fixture
 def docker_connectors():
     """Every connector of connect-configs/connectors/ with the docker overlay, rendered by the Airflow package's
     own loader (the one the deploy DAG uses): no second renderer here."""
-    from mongorow_airflow.configs import load_connectors
-
-    return load_connectors(REPO / "connect-configs", "docker")
+    return _docker_connectors()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def alternative_config() -> dict[str, str]:
-    import json
-
     return json.loads((REPO / "connect-configs/alternatives/mysql-sink.confluent-jdbc.json").read_text(encoding="utf-8"))
