@@ -71,7 +71,7 @@ public final class MongoEmulator implements AutoCloseable {
             oplog = new BoundedOplog(settings.oplogLimits, storage.oplogPersistence(), settings.clock);
             backend = new EmulatorBackend(storage, oplog, new ReplicaSetIdentity(settings.replicaSetName, advertisedHost()),
                 settings.clock);
-            server = new EmulatorServer(backend);
+            server = new EmulatorServer(backend, settings.tls);
             address = server.bind(settings.host, settings.port);
         } catch (RuntimeException e) {
             releaseResources();
@@ -133,10 +133,15 @@ public final class MongoEmulator implements AutoCloseable {
         }
     }
 
-    /** {@code mongodb://HOST:PORT/?replicaSet=NAME}, HOST being the advertised host. */
+    /** {@code mongodb://HOST:PORT/?replicaSet=NAME} (plus {@code &tls=true} with TLS), HOST being the advertised host. */
     public synchronized String connectionString() {
         requireRunning();
-        return "mongodb://" + hostAndPort() + "/?replicaSet=" + settings.replicaSetName;
+        return "mongodb://" + hostAndPort() + "/?replicaSet=" + settings.replicaSetName + (settings.tls != null ? "&tls=true" : "");
+    }
+
+    /** Whether every connection must use TLS. */
+    public boolean tls() {
+        return settings.tls != null;
     }
 
     public synchronized int port() {
@@ -196,8 +201,18 @@ public final class MongoEmulator implements AutoCloseable {
         private Duration noopInterval = Duration.ofSeconds(10);
         private Duration cursorIdleTimeout = Duration.ofMinutes(10);
         private Clock clock = Clock.systemUTC();
+        private javax.net.ssl.SSLContext tls;
 
         private Builder() {
+        }
+
+        /**
+         * Require TLS on every connection, with the server key and certificate of {@code context} (for one
+         * from a PEM file as mongod takes it, see {@link PemTls#serverContext}); null (default) for plain TCP.
+         */
+        public Builder tls(javax.net.ssl.SSLContext context) {
+            this.tls = context;
+            return this;
         }
 
         /** Address to listen on; default 127.0.0.1. */

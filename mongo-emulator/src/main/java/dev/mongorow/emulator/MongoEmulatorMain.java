@@ -13,7 +13,7 @@ import dev.mongorow.emulator.oplog.OplogLimits;
  * <pre>
  * java -cp CLASSPATH dev.mongorow.emulator.MongoEmulatorMain [--host 127.0.0.1] [--port 27017]
  *      [--data-dir DIR] [--oplog-max-entries 1000000] [--oplog-max-bytes 256m]
- *      [--replica-set rs0] [--advertised-host HOST]
+ *      [--replica-set rs0] [--advertised-host HOST] [--tls-certificate-key-file PEM]
  * </pre>
  *
  * Standard output gets exactly two lines, a progress line when starting and
@@ -35,6 +35,9 @@ public final class MongoEmulatorMain {
           --oplog-max-bytes N       oplog heap bytes kept; k/m/g suffixes allowed (default 256m)
           --replica-set NAME        replica set name reported to drivers (default rs0)
           --advertised-host HOST    host in the member address drivers must use (default: the listen address)
+          --tls-certificate-key-file PEM
+                                    require TLS on every connection, with the PKCS#8 private key and the
+                                    certificate chain (leaf first) in this PEM file (as mongod's option)
         """;
 
     private MongoEmulatorMain() {
@@ -77,7 +80,7 @@ public final class MongoEmulatorMain {
             stopped.countDown();
         }, "mongo-emulator-shutdown"));
         out.println(READY_PREFIX + emulator.hostAndPort() + " (replica set " + emulator.replicaSetName() + ", "
-            + emulator.storageDescription() + ")");
+            + emulator.storageDescription() + (emulator.tls() ? ", TLS required" : "") + ")");
         out.flush();
         try {
             stopped.await();
@@ -109,6 +112,7 @@ public final class MongoEmulatorMain {
                 case "--oplog-max-bytes" -> maxBytes = parseSize(flag, value);
                 case "--replica-set" -> builder.replicaSetName(value);
                 case "--advertised-host" -> builder.advertisedHost(value);
+                case "--tls-certificate-key-file" -> builder.tls(PemTls.serverContext(Path.of(value)));
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }

@@ -3,6 +3,9 @@ package dev.mongorow.emulator.server;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,25 +25,38 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * The network side: mongo-java-server's wire protocol codec and request handler, with our
- * {@link ChangeStreamGetMoreHandler} in front of the handler.
+ * {@link ChangeStreamGetMoreHandler} in front of the handler, and optionally TLS (a JDK {@link SSLEngine}
+ * in a Netty {@link SslHandler} first in every connection's pipeline: then every connection must speak TLS,
+ * as {@code mongod --tlsMode requireTLS}).
  */
 public final class EmulatorServer {
 
     private static final Logger log = LoggerFactory.getLogger(EmulatorServer.class);
 
+    /** TLS protocols offered, as MongoDB 7+ does by default (TLS 1.0 and 1.1 are disabled). */
+    static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
     private final EmulatorBackend backend;
+    private final SSLContext tls;
     private EventLoopGroup acceptors;
     private EventLoopGroup workers;
     private ChannelGroup clients;
     private Channel serverChannel;
 
     public EmulatorServer(EmulatorBackend backend) {
+        this(backend, null);
+    }
+
+    /** A server whose every connection must use TLS with {@code tls}'s key material (plain TCP if null). */
+    public EmulatorServer(EmulatorBackend backend, SSLContext tls) {
         this.backend = backend;
+        this.tls = tls;
     }
 
     /** Starts listening; returns the bound address (port 0 picks a free port). */
@@ -60,6 +76,12 @@ public final class EmulatorServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (tls != null) {
+                            SSLEngine engine = tls.createSSLEngine();
+                            engine.setUseClientMode(false);
+                            engine.setEnabledProtocols(TLS_PROTOCOLS);
+                            channel.pipeline().addLast(new SslHandler(engine));
+                        }
                         channel.pipeline()
                             .addLast(new MongoWireReplyEncoder())
                             .addLast(new MongoWireMessageEncoder())
@@ -75,7 +97,7 @@ public final class EmulatorServer {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         InetSocketAddress address = (InetSocketAddress) serverChannel.localAddress();
-        log.info("listening on {}:{}", address.getHostString(), address.getPort());
+        log.info("listening on {}:{}{}", address.getHostString(), address.getPort(), tls != null ? " (TLS required)" : "");
         return address;
     }
 
