@@ -204,7 +204,7 @@ if [[ ! -s "$dir/airflow_connections.json" ]]; then
   "kafka_connect_default": {
     "conn_type": "http", "host": "connect-1", "port": 8083, "schema": "https",
     "login": "airflow", "password": "$connect_pw",
-    "extra": {"verify": "/run/secrets/ca.crt", "timeout": 30}
+    "extra": {"verify": "/run/secrets/ca.crt", "trust_env": false, "timeout": 30}
   },
   "kafka_default": {
     "conn_type": "kafka",

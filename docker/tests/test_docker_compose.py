@@ -440,6 +440,11 @@ def test_connect_image_runs_the_entry_point_as_the_unprivileged_user():
     users = [a for k, a in final if k == "USER"]
     assert users and users[-1] == "appuser"
     assert ("ENTRYPOINT", '["/opt/connect/bin/entrypoint.sh"]') in final
+    # the file/dir config providers refuse to start on an allowed path that does not exist
+    worker = properties(DOCKER / "connect/worker.properties.template")
+    run = " ".join(a for k, a in final if k == "RUN")
+    for provider in ("file", "dir"):
+        assert worker[f"config.providers.{provider}.param.allowed.paths"] in run.split(), "the image creates it"
     assert any(k == "COPY" and "--from=plugins" in a for k, a in final)
 
 

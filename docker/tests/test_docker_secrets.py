@@ -84,6 +84,8 @@ def test_airflow_connections_load_with_airflows_file_backend(generated_secrets):
     connect = conns[KAFKA_CONNECT_CONN_ID]
     assert (connect.schema, connect.host, connect.port, connect.login) == ("https", "connect-1", 8083, "airflow")
     assert connect.password == rest_users["airflow"] and connect.extra_dejson["verify"] == "/run/secrets/ca.crt"
+    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify unless trust_env is off
+    assert connect.extra_dejson["trust_env"] is False
     kafka = conns[KAFKA_CONN_ID].extra_dejson
     assert kafka["security.protocol"] == "SASL_SSL" and kafka["sasl.mechanism"] == "SCRAM-SHA-512"
     assert kafka["sasl.username"] == "airflow" and kafka["sasl.password"] == secret("kafka_airflow_password")
