@@ -25,8 +25,21 @@ import java.util.Map;
  *       client tuning keys (see {@link #CLIENT_OVERRIDE_ALLOWLIST}) and nothing else, in particular no
  *       security or SASL setting;</li>
  *   <li>the JNDI and LDAP JAAS login modules are disallowed
- *       ({@code -Dorg.apache.kafka.disallowed.login.modules}).</li>
+ *       ({@code -Dorg.apache.kafka.disallowed.login.modules});</li>
+ *   <li>config providers that Kafka clients may instantiate on their own from client settings are limited
+ *       to the three above ({@code -Dorg.apache.kafka.automatic.config.providers}, CVE-2024-31141).</li>
  * </ul>
+ *
+ * <p>Secure mode ({@link StackConfig#secure()}) adds: the worker's own clients and every connector's
+ * producer, consumer and admin client (the dead-letter producer included) use {@code SASL_SSL} with
+ * SCRAM-SHA-512 as user {@code connect}; REST only on {@code https://127.0.0.1:<port>} with the generated
+ * server certificate, HTTP basic auth through {@code BasicAuthSecurityRestExtension} (JAAS
+ * {@code PropertyFileLoginModule} over the generated users file), and no admin endpoints
+ * ({@code admin.listeners} empty: a separate admin listener would not be covered by the REST extension);
+ * the JVM's default trust store is the development CA (the MongoDB driver of mongo-kafka-connect takes its
+ * TLS trust from the JVM); the sink's JDBC URL gets {@code sslMode=verify-full} through
+ * {@code MONGOROW_MYSQL_JDBC_PARAMS}. Every secret in the worker properties is a {@code ${file:...}}
+ * reference into the secrets folder.
  *
  * <p>Connection values reach connectors through the env provider (identical connector configs here and
  * in docker, where the same variables are set on the container): {@code MONGOROW_KAFKA_BOOTSTRAP_SERVERS},
@@ -49,6 +62,13 @@ public final class ConnectWorker extends Component {
 
     static final String DISALLOWED_LOGIN_MODULES =
             "com.sun.security.auth.module.JndiLoginModule,com.sun.security.auth.module.LdapLoginModule";
+
+    /** The only config providers a Kafka client may instantiate from its own settings (the worker's three). */
+    static final String AUTOMATIC_CONFIG_PROVIDERS = "org.apache.kafka.common.config.provider.EnvVarConfigProvider,"
+            + "org.apache.kafka.common.config.provider.FileConfigProvider,"
+            + "org.apache.kafka.common.config.provider.DirectoryConfigProvider";
+
+    public static final String BASIC_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
 
     private final int worker;
 
@@ -77,7 +97,22 @@ public final class ConnectWorker extends Component {
     }
 
     public String restUrl() {
-        return "http://127.0.0.1:" + port();
+        return (config.secure() ? "https" : "http") + "://127.0.0.1:" + port();
+    }
+
+    private volatile ConnectRest rest;
+
+    /** REST access for the stack itself: https and basic auth as user admin in secure mode. */
+    ConnectRest rest() {
+        ConnectRest r = rest;
+        if (r == null) {
+            r = config.secure()
+                    ? ConnectRest.secure(SecureMaterial.sslContext(layout.secretsDir()),
+                            SecureMaterial.basicAuthorization(layout.secretsDir(), "admin"))
+                    : ConnectRest.PLAIN_HTTP;
+            rest = r;
+        }
+        return r;
     }
 
     public Path pluginPath() {
@@ -111,10 +146,14 @@ public final class ConnectWorker extends Component {
         p.put("offset.flush.interval.ms", "1000");
         // a worker that dies: its tasks move to the others after 10 s instead of the default 5 min
         p.put("scheduled.rebalance.max.delay.ms", "10000");
-        p.put("listeners", "http://127.0.0.1:" + port());
+        if (config.secure()) {
+            p.putAll(secureSettings());
+        } else {
+            p.put("listeners", "http://127.0.0.1:" + port());
+            p.put("rest.advertised.listener", "http");
+        }
         p.put("rest.advertised.host.name", "127.0.0.1");
         p.put("rest.advertised.port", Integer.toString(port()));
-        p.put("rest.advertised.listener", "http");
         p.put("plugin.path", pluginPath().toString());
         p.put("plugin.discovery", "service_load");
         String secrets = layout.secretsDir().toString();
@@ -128,6 +167,38 @@ public final class ConnectWorker extends Component {
         p.put("connector.client.config.override.policy", "Allowlist");
         p.put("connector.client.config.override.allowlist", String.join(",", CLIENT_OVERRIDE_ALLOWLIST));
         p.putAll(config.extraConnectProperties());
+        return p;
+    }
+
+    /** Kafka client security (worker, producers, consumers, admins) and the https REST listener with basic auth. */
+    Map<String, String> secureSettings() {
+        Path secrets = layout.secretsDir();
+        String storePassword = "${file:" + secrets.resolve(SecureMaterial.TLS) + ":store.password}";
+        Map<String, String> p = new LinkedHashMap<>();
+        if (!config.kafkaExternal()) {
+            Map<String, String> kafka = SecureMaterial.kafkaSecurity(secrets,
+                    "${file:" + secrets.resolve(SecureMaterial.KAFKA_USERS) + ":connect.jaas}");
+            for (String prefix : List.of("", "producer.", "consumer.", "admin.")) {
+                kafka.forEach((k, v) -> p.put(prefix + k, v));
+            }
+        }
+        p.put("listeners", "https://127.0.0.1:" + port());
+        p.put("rest.advertised.listener", "https");
+        p.put("listeners.https.ssl.keystore.type", "PKCS12");
+        p.put("listeners.https.ssl.keystore.location", secrets.resolve(SecureMaterial.SERVER_STORE).toString());
+        p.put("listeners.https.ssl.keystore.password", storePassword);
+        p.put("listeners.https.ssl.key.password", storePassword);
+        // used by the worker's REST client when it forwards a request to the leader
+        p.put("listeners.https.ssl.truststore.type", "JKS");
+        p.put("listeners.https.ssl.truststore.location", secrets.resolve(SecureMaterial.TRUST_STORE).toString());
+        p.put("listeners.https.ssl.truststore.password", storePassword);
+        p.put("listeners.https.ssl.client.auth", "none");
+        p.put("listeners.https.ssl.enabled.protocols", "TLSv1.3,TLSv1.2");
+        p.put("listeners.https.ssl.endpoint.identification.algorithm", "https");
+        p.put("rest.extension.classes", BASIC_AUTH_EXTENSION);
+        // no admin endpoints (/admin/loggers): on the main listener any REST user could change log levels,
+        // and a separate admin listener would not be covered by the REST extension's authentication
+        p.put("admin.listeners", "");
         return p;
     }
 
@@ -167,8 +238,8 @@ public final class ConnectWorker extends Component {
         if (Files.exists(layout.secretsDir().resolve(Secrets.MYSQL_APP))) {
             Secrets.Credentials app = Secrets.mysqlApp(layout.secretsDir());
             env.put("MONGOROW_MYSQL_JDBC_URL", app.url());
-            // extra JDBC URL parameters, each starting with '&' (TLS settings in a secure setup); none here
-            env.put("MONGOROW_MYSQL_JDBC_PARAMS", "");
+            // extra JDBC URL parameters, each starting with '&': TLS with verification in secure mode
+            env.put("MONGOROW_MYSQL_JDBC_PARAMS", app.params() == null || app.params().isBlank() ? "" : "&" + app.params());
             if (app.user() != null) {
                 env.put("MONGOROW_MYSQL_SINK_USER", app.user());
             }
@@ -187,6 +258,17 @@ public final class ConnectWorker extends Component {
     protected List<String> command() {
         List<String> flags = new ArrayList<>(serverJvmFlags(config.connectHeap()));
         flags.add("-Dorg.apache.kafka.disallowed.login.modules=" + DISALLOWED_LOGIN_MODULES);
+        flags.add("-Dorg.apache.kafka.automatic.config.providers=" + AUTOMATIC_CONFIG_PROVIDERS);
+        if (config.secure()) {
+            // the KafkaConnect login context of the REST basic-auth extension (a path, no secret)
+            flags.add("-Djava.security.auth.login.config=" + layout.secretsDir().resolve(SecureMaterial.CONNECT_REST_JAAS));
+            if (!config.mongoExternal()) {
+                // the emulator's certificate comes from the development CA; mongo-kafka-connect's driver trusts
+                // what the JVM trusts (a real MongoDB given by URI keeps the JDK's default trust)
+                flags.add("-Djavax.net.ssl.trustStore=" + layout.secretsDir().resolve(SecureMaterial.TRUST_STORE));
+                flags.add("-Djavax.net.ssl.trustStoreType=JKS");
+            }
+        }
         flags.add("-Dkafka.logs.dir=" + layout.logsDir());
         return java(flags, Classpaths.kafka(), "org.apache.kafka.connect.cli.ConnectDistributed",
                 List.of(workerProperties().toString()));
@@ -199,9 +281,9 @@ public final class ConnectWorker extends Component {
     @Override
     protected void probe() throws Exception {
         Duration t = Duration.ofSeconds(5);
-        ConnectRest.get(restUrl(), "/", t);
-        ConnectRest.get(restUrl(), "/connectors", t);
-        JsonNode plugins = ConnectRest.get(restUrl(), "/connector-plugins", t);
+        rest().get(restUrl(), "/", t);
+        rest().get(restUrl(), "/connectors", t);
+        JsonNode plugins = rest().get(restUrl(), "/connector-plugins", t);
         if (plugins.isEmpty() && pluginFolders() > 0 && !warnedNoPlugins) {
             warnedNoPlugins = true;
             progress.line(name, "warning: plugin.path holds " + pluginFolders() + " folder(s) but no connector plugin was"
@@ -214,7 +296,7 @@ public final class ConnectWorker extends Component {
     /** Connector classes the worker offers (GET /connector-plugins). */
     public List<String> connectorPlugins() throws IOException, InterruptedException {
         List<String> out = new ArrayList<>();
-        for (JsonNode n : ConnectRest.get(restUrl(), "/connector-plugins", Duration.ofSeconds(5))) {
+        for (JsonNode n : rest().get(restUrl(), "/connector-plugins", Duration.ofSeconds(5))) {
             out.add(n.path("class").asText());
         }
         return out;

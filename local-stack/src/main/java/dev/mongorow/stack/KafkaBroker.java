@@ -67,11 +67,15 @@ public final class KafkaBroker extends Component {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + cport);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + cport);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        if (config.secure()) {
+            p.putAll(secureListeners(port, cport));
+        } else {
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + cport);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+            p.put("controller.listener.names", "CONTROLLER");
+            p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        }
         p.put("log.dirs", layout.kafkaDataDir().toString());
         p.put("num.partitions", "1");
         p.put("default.replication.factor", "1");
@@ -91,24 +95,84 @@ public final class KafkaBroker extends Component {
         return p;
     }
 
+    /**
+     * Secure mode: no plaintext listener at all. Clients and inter-broker traffic use {@code SASL_SSL} with
+     * SCRAM-SHA-512 (users created at storage format time, see {@link KafkaStorageFormat}); the KRaft
+     * controller listener uses TLS with client certificates (SCRAM cannot authenticate it: its credentials
+     * live in the metadata log that listener serves). Every secret is read through the broker's {@code file}
+     * config provider, restricted to the secrets folder, so the generated properties file holds none.
+     */
+    Map<String, String> secureListeners(int port, int cport) {
+        Path secrets = layout.secretsDir();
+        String storePassword = "${file:" + secrets.resolve(SecureMaterial.TLS) + ":store.password}";
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + cport);
+        p.put("advertised.listeners", "SASL_SSL://127.0.0.1:" + port);
+        p.put("inter.broker.listener.name", "SASL_SSL");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "CONTROLLER:SSL,SASL_SSL:SASL_SSL");
+        p.put("sasl.enabled.mechanisms", SecureMaterial.SCRAM_MECHANISM);
+        p.put("sasl.mechanism.inter.broker.protocol", SecureMaterial.SCRAM_MECHANISM);
+        p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "${file:" + secrets.resolve(SecureMaterial.KAFKA_USERS) + ":broker.jaas}");
+        p.put("listener.name.controller.ssl.client.auth", "required");
+        p.put("ssl.keystore.type", "PKCS12");
+        p.put("ssl.keystore.location", secrets.resolve(SecureMaterial.SERVER_STORE).toString());
+        p.put("ssl.keystore.password", storePassword);
+        p.put("ssl.key.password", storePassword);
+        p.put("ssl.truststore.type", "PEM");
+        p.put("ssl.truststore.location", secrets.resolve(SecureMaterial.CA_CERT).toString());
+        p.put("ssl.enabled.protocols", "TLSv1.3,TLSv1.2");
+        p.put("ssl.endpoint.identification.algorithm", "https");
+        p.put("config.providers", "file");
+        p.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
+        p.put("config.providers.file.param.allowed.paths", secrets.toString());
+        return p;
+    }
+
+    /** Written when the storage was formatted with the SCRAM users of secure mode. */
+    Path scramMarker() {
+        return layout.dataDir().resolve("kafka.scram-users");
+    }
+
     @Override
     protected void prepare() throws Exception {
         Files.createDirectories(layout.kafkaDataDir());
         writeProperties(serverProperties(), serverConfig(), "Kafka broker of the local stack (generated on each start)");
-        if (!Files.exists(layout.kafkaDataDir().resolve("meta.properties"))) {
-            progress.line(name, "formatting storage (first start)");
+        boolean formatted = Files.exists(layout.kafkaDataDir().resolve("meta.properties"));
+        if (formatted && config.secure() && !Files.exists(scramMarker())) {
+            throw failure("secure mode needs SCRAM users in the broker's metadata, and the storage in "
+                    + StackLayout.display(layout.kafkaDataDir()) + " was formatted without them (by a start without --secure):"
+                    + " run './pipeline down', then delete " + StackLayout.display(layout.kafkaDataDir())
+                    + " (its topics are lost) or use another --home", false);
+        }
+        if (!formatted) {
+            progress.line(name, "formatting storage (first start" + (config.secure() ? ", with the SCRAM users" : "") + ")");
             List<String> cmd = new ArrayList<>();
             cmd.add(javaBinary());
             cmd.add("-Xmx256m");
             cmd.addAll(ProcessControl.markers(layout.home(), name + "-format"));
             cmd.add("-Dlog4j2.configurationFile=" + layout.log4jConfig());
             cmd.add("-cp");
-            cmd.add(Classpaths.kafka());
-            cmd.add("kafka.tools.StorageTool");
-            cmd.addAll(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", serverProperties().toString()));
+            String clusterId = Uuid.randomUuid().toString();
+            if (config.secure()) {
+                // passwords from the secrets file, never on this command line
+                cmd.add(Classpaths.full());
+                cmd.add(KafkaStorageFormat.class.getName());
+                cmd.addAll(List.of(clusterId, serverProperties().toString(), layout.secretsDir().resolve(SecureMaterial.KAFKA_USERS).toString()));
+            } else {
+                cmd.add(Classpaths.kafka());
+                cmd.add("kafka.tools.StorageTool");
+                cmd.addAll(List.of("format", "-t", clusterId, "-c", serverProperties().toString()));
+            }
             int code = ProcessControl.runToCompletion(cmd, layout.home(), logFile(), Duration.ofSeconds(120));
             if (code != 0) {
                 throw failure("formatting the storage failed (exit code " + code + ")", true);
+            }
+            if (config.secure()) {
+                Files.writeString(scramMarker(), "storage formatted with the SCRAM users of secure mode\n");
+            } else {
+                Files.deleteIfExists(scramMarker());
             }
         }
     }
@@ -141,7 +205,14 @@ public final class KafkaBroker extends Component {
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(timeoutMs));
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "mongorow-local-stack");
+        p.putAll(clientSecurity());
         return Admin.create(p);
+    }
+
+    /** Security settings of the stack's own Kafka clients (user admin in secure mode; none otherwise). */
+    Properties clientSecurity() {
+        return config.secure() && !config.kafkaExternal()
+                ? SecureMaterial.kafkaClientProperties(layout.secretsDir(), "admin") : new Properties();
     }
 
     static void writeProperties(Path file, Map<String, String> props, String comment) throws IOException {

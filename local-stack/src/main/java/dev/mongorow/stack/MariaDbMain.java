@@ -78,9 +78,20 @@ public final class MariaDbMain {
         b.addArg("--collation-server=utf8mb4_unicode_ci");
         b.addArg("--bind-address=127.0.0.1");
         b.addArg("--skip-name-resolve");
-        // MariaDB 11.4 otherwise generates a self-signed TLS certificate on every start (10-15 s on a busy
-        // 2-core machine); the server listens on loopback only, clients connect without TLS
-        b.addArg("--skip-ssl");
+        boolean tls = a.containsKey("tls-cert");
+        if (tls) {
+            // secure mode: the generated certificate; TCP clients must use TLS (the unix socket of the set-up
+            // below counts as secure), and the two users are created with REQUIRE SSL
+            b.addArg("--ssl-cert=" + Path.of(required(a, "tls-cert")).toAbsolutePath());
+            b.addArg("--ssl-key=" + Path.of(required(a, "tls-key")).toAbsolutePath());
+            b.addArg("--ssl-ca=" + Path.of(required(a, "tls-ca")).toAbsolutePath());
+            b.addArg("--require-secure-transport=ON");
+            b.addArg("--tls-version=TLSv1.2,TLSv1.3");
+        } else {
+            // MariaDB 11.4 otherwise generates a self-signed TLS certificate on every start (10-15 s on a busy
+            // 2-core machine); the server listens on loopback only, clients connect without TLS
+            b.addArg("--skip-ssl");
+        }
         if ("root".equals(osUser)) {
             b.addArg("--user=root"); // mariadbd refuses to run as root without it
         }
@@ -103,7 +114,7 @@ public final class MariaDbMain {
             System.out.println("MariaDB wrapper: mariadbd stopped");
         }, "mariadb-stop"));
 
-        db.runSql(MariaDb.setupSql(database, Secrets.mysqlAdmin(secretsDir), Secrets.mysqlApp(secretsDir)), socket);
+        db.runSql(MariaDb.setupSql(database, Secrets.mysqlAdmin(secretsDir), Secrets.mysqlApp(secretsDir), tls), socket);
 
         Files.writeString(readyFile, ProcessHandle.current().pid() + "\n");
         System.out.printf("MariaDB ready on 127.0.0.1:%d after %.1fs (database %s)%n", port, (System.nanoTime() - t0) / 1e9, database);
@@ -126,7 +137,8 @@ public final class MariaDbMain {
         Map<String, String> m = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: MariaDbMain --port N --dir DIR --socket FILE --secrets-dir DIR --ready-file FILE [--database NAME]");
+                throw new IllegalArgumentException("usage: MariaDbMain --port N --dir DIR --socket FILE --secrets-dir DIR --ready-file FILE"
+                        + " [--database NAME] [--tls-cert PEM --tls-key PEM --tls-ca PEM]");
             }
             m.put(args[i].substring(2), args[++i]);
         }

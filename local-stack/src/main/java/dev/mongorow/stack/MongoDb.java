@@ -42,7 +42,7 @@ public final class MongoDb extends Component {
     /** The connection string clients and connectors use. */
     public String uri() {
         if (!external()) {
-            return emulatorUri(config.mongodbPort());
+            return emulatorUri(config.mongodbPort()) + (config.secure() ? "&tls=true" : "");
         }
         // 'down'/'status' know the URI only redacted (stack.properties); the secrets file has it whole
         String saved = Secrets.mongoUri(layout.secretsDir());
@@ -80,18 +80,38 @@ public final class MongoDb extends Component {
         if (config.oplogMaxBytes() != null) {
             args.addAll(List.of("--oplog-max-bytes", config.oplogMaxBytes().toString()));
         }
+        if (config.secure()) {
+            // key and certificate chain in one PEM file, like mongod's --tlsCertificateKeyFile
+            args.addAll(List.of("--tls-certificate-key-file", layout.secretsDir().resolve(SecureMaterial.SERVER_PEM).toString()));
+        }
         return java(flags, Classpaths.full(), EMULATOR_MAIN, args);
     }
 
     @Override
     protected void probe() {
-        hello(uri());
+        hello(clientSettings(uri()));
+    }
+
+    /**
+     * Client settings for the stack's own clients: the URI, and in secure mode (emulator) a TLS context that
+     * trusts the development CA; a real MongoDB given by URI keeps the JDK's default trust.
+     */
+    MongoClientSettings.Builder clientSettings(String uri) {
+        MongoClientSettings.Builder b = MongoClientSettings.builder().applyConnectionString(new ConnectionString(uri));
+        if (config.secure() && !external()) {
+            javax.net.ssl.SSLContext ssl = SecureMaterial.sslContext(layout.secretsDir());
+            b.applyToSslSettings(s -> s.enabled(true).context(ssl));
+        }
+        return b;
     }
 
     /** Runs {@code hello} against the server; throws if it does not answer within a few seconds. */
     static Document hello(String uri) {
-        MongoClientSettings settings = MongoClientSettings.builder()
-                .applyConnectionString(new ConnectionString(uri))
+        return hello(MongoClientSettings.builder().applyConnectionString(new ConnectionString(uri)));
+    }
+
+    static Document hello(MongoClientSettings.Builder base) {
+        MongoClientSettings settings = base
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(2, TimeUnit.SECONDS))
                 .applyToSocketSettings(b -> b.connectTimeout(2, TimeUnit.SECONDS).readTimeout(5, TimeUnit.SECONDS))
                 .build();

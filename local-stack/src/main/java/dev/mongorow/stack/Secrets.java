@@ -20,7 +20,8 @@ import java.util.Properties;
  * <p>Files, all Java properties:
  * <ul>
  *   <li>{@code mysql.properties}: {@code url}, {@code user}, {@code password} of the least-privilege
- *       application user (SELECT, INSERT, UPDATE, DELETE on the {@code pipeline} database) for the sink;</li>
+ *       application user (SELECT, INSERT, UPDATE, DELETE on the {@code pipeline} database) for the sink, and
+ *       in secure mode {@code params}, the JDBC URL parameters of TLS with verification;</li>
  *   <li>{@code mysql-admin.properties}: the same keys for the admin user (DDL, status);</li>
  *   <li>{@code mongodb.properties}: {@code uri};</li>
  *   <li>{@code pii.properties}: {@code hmac.secret}, the key of the PII HMAC transform.</li>
@@ -76,11 +77,26 @@ public final class Secrets {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Connection values for one database user. */
-    public record Credentials(String url, String user, String password) {
+    /**
+     * Connection values for one database user. {@code params} are JDBC URL parameters the connection needs
+     * besides the URL (TLS settings in secure mode: {@code sslMode=verify-full&serverSslCert=<ca>}), or null.
+     */
+    public record Credentials(String url, String user, String password, String params) {
+        public Credentials(String url, String user, String password) {
+            this(url, user, password, null);
+        }
+
+        /** The URL with {@link #params()} appended. */
+        public String jdbcUrl() {
+            if (params == null || params.isBlank()) {
+                return url;
+            }
+            return url + (url.contains("?") ? "&" : "?") + params;
+        }
+
         @Override
         public String toString() {
-            return "Credentials[url=" + url + ", user=" + user + ", password=***]";
+            return "Credentials[url=" + url + ", user=" + user + ", password=***" + (params == null ? "" : ", params=" + params) + "]";
         }
     }
 
@@ -89,21 +105,30 @@ public final class Secrets {
      * name the current port.
      */
     static void ensureEmbeddedMysql(Path secretsDir, String jdbcUrl) throws IOException {
-        ensureUser(secretsDir.resolve(MYSQL_ADMIN), jdbcUrl, MariaDb.ADMIN_USER, "admin user of the local stack's MariaDB");
-        ensureUser(secretsDir.resolve(MYSQL_APP), jdbcUrl, MariaDb.APP_USER, "least-privilege sink user of the local stack's MariaDB");
+        ensureEmbeddedMysql(secretsDir, jdbcUrl, null);
     }
 
-    private static void ensureUser(Path file, String url, String user, String comment) throws IOException {
+    /** As above; {@code params} (or null) are the JDBC URL parameters every client needs (TLS in secure mode). */
+    static void ensureEmbeddedMysql(Path secretsDir, String jdbcUrl, String params) throws IOException {
+        ensureUser(secretsDir.resolve(MYSQL_ADMIN), jdbcUrl, params, MariaDb.ADMIN_USER, "admin user of the local stack's MariaDB");
+        ensureUser(secretsDir.resolve(MYSQL_APP), jdbcUrl, params, MariaDb.APP_USER, "least-privilege sink user of the local stack's MariaDB");
+    }
+
+    private static void ensureUser(Path file, String url, String params, String user, String comment) throws IOException {
         Properties p = read(file);
         String password = p.getProperty("password");
         if (password == null || password.isBlank() || !user.equals(p.getProperty("user"))) {
             password = generatePassword();
         }
-        if (!url.equals(p.getProperty("url")) || !password.equals(p.getProperty("password")) || !user.equals(p.getProperty("user"))) {
+        if (!url.equals(p.getProperty("url")) || !password.equals(p.getProperty("password")) || !user.equals(p.getProperty("user"))
+                || !java.util.Objects.equals(params, p.getProperty("params"))) {
             Properties out = new Properties();
             out.setProperty("url", url);
             out.setProperty("user", user);
             out.setProperty("password", password);
+            if (params != null) {
+                out.setProperty("params", params);
+            }
             write(file, out, comment + " (generated, do not commit)");
         }
     }
@@ -153,7 +178,7 @@ public final class Secrets {
         if (p.getProperty("url") == null) {
             throw new StackException("no MySQL connection file " + file + " (has 'pipeline up' run?)");
         }
-        return new Credentials(p.getProperty("url"), p.getProperty("user"), p.getProperty("password"));
+        return new Credentials(p.getProperty("url"), p.getProperty("user"), p.getProperty("password"), p.getProperty("params"));
     }
 
     /** The PII HMAC key: generated once (changing it changes every hash already in MySQL), then reused. */

@@ -35,7 +35,7 @@ public final class StackConfig {
     /** Option names: flag {@code --name}, environment {@code PIPELINE_NAME}, saved key {@code name}. */
     public enum Option {
         HOME("home", "folder holding data/, logs/, run/ and conf/ (default ./.pipeline)"),
-        KAFKA_PORT("kafka-port", "broker PLAINTEXT port (default 19092)"),
+        KAFKA_PORT("kafka-port", "broker client port: PLAINTEXT, or SASL_SSL in secure mode (default 19092)"),
         KAFKA_CONTROLLER_PORT("kafka-controller-port", "KRaft controller port (default 19093)"),
         CONNECT_PORT("connect-port", "REST port of Connect worker 1, +1 per extra worker (default 18083)"),
         WORKERS("workers", "number of Connect workers (default 1)"),
@@ -52,7 +52,9 @@ public final class StackConfig {
         OPLOG_MAX_ENTRIES("oplog-max-entries", "emulator oplog bound in entries (default: the emulator's)"),
         OPLOG_MAX_BYTES("oplog-max-bytes", "emulator oplog bound in bytes (default: the emulator's)"),
         START_TIMEOUT("start-timeout", "seconds a component may take to become ready (default 180)"),
-        STOP_TIMEOUT("stop-timeout", "seconds a component may take to stop before SIGKILL (default 30)");
+        STOP_TIMEOUT("stop-timeout", "seconds a component may take to stop before SIGKILL (default 30)"),
+        SECURE("secure", "TLS and authentication everywhere: Kafka SASL_SSL/SCRAM only, Connect REST https with basic auth,"
+                + " MariaDB requiring TLS, the MongoDB emulator over TLS (flag without value = true; default false)");
 
         public final String key;
         public final String help;
@@ -77,6 +79,11 @@ public final class StackConfig {
                 }
             }
             return null;
+        }
+
+        /** Options that are switches: {@code --secure} alone means {@code --secure true}. */
+        public boolean isSwitch() {
+            return this == SECURE;
         }
 
         /** Options that may hold credentials: written to stack.properties only redacted. */
@@ -104,6 +111,7 @@ public final class StackConfig {
     private final Long oplogMaxBytes;
     private final Duration startTimeout;
     private final Duration stopTimeout;
+    private final boolean secure;
     private final Map<String, String> extraKafkaProperties;
     private final Map<String, String> extraConnectProperties;
 
@@ -127,6 +135,7 @@ public final class StackConfig {
         this.oplogMaxBytes = b.oplogMaxBytes;
         this.startTimeout = b.startTimeout;
         this.stopTimeout = b.stopTimeout;
+        this.secure = b.secure;
         this.extraKafkaProperties = Map.copyOf(b.extraKafkaProperties);
         this.extraConnectProperties = Map.copyOf(b.extraConnectProperties);
         if (connectWorkers < 0 || connectWorkers > 16) {
@@ -164,6 +173,7 @@ public final class StackConfig {
         b.oplogMaxBytes = oplogMaxBytes;
         b.startTimeout = startTimeout;
         b.stopTimeout = stopTimeout;
+        b.secure = secure;
         b.extraKafkaProperties.putAll(extraKafkaProperties);
         b.extraConnectProperties.putAll(extraConnectProperties);
         return b;
@@ -191,6 +201,12 @@ public final class StackConfig {
     public Long oplogMaxBytes() { return oplogMaxBytes; }
     public Duration startTimeout() { return startTimeout; }
     public Duration stopTimeout() { return stopTimeout; }
+    /**
+     * Secure mode: Kafka listeners SASL_SSL with SCRAM-SHA-512 only (controller: mutual TLS), Connect REST over
+     * https with HTTP basic auth, MariaDB requiring TLS, the MongoDB emulator over TLS; development CA,
+     * certificates and passwords generated into the secrets folder (see {@link SecureMaterial}).
+     */
+    public boolean secure() { return secure; }
     public Map<String, String> extraKafkaProperties() { return extraKafkaProperties; }
     public Map<String, String> extraConnectProperties() { return extraConnectProperties; }
 
@@ -284,6 +300,7 @@ public final class StackConfig {
         m.put(Option.OPLOG_MAX_BYTES, oplogMaxBytes == null ? null : oplogMaxBytes.toString());
         m.put(Option.START_TIMEOUT, Long.toString(startTimeout.toSeconds()));
         m.put(Option.STOP_TIMEOUT, Long.toString(stopTimeout.toSeconds()));
+        m.put(Option.SECURE, Boolean.toString(secure));
         return m;
     }
 
@@ -357,6 +374,7 @@ public final class StackConfig {
         private Long oplogMaxBytes;
         private Duration startTimeout = Duration.ofSeconds(180);
         private Duration stopTimeout = Duration.ofSeconds(30);
+        private boolean secure;
         private final Map<String, String> extraKafkaProperties = new LinkedHashMap<>();
         private final Map<String, String> extraConnectProperties = new LinkedHashMap<>();
 
@@ -381,6 +399,8 @@ public final class StackConfig {
         public Builder oplogMaxBytes(Long n) { this.oplogMaxBytes = n; return this; }
         public Builder startTimeout(Duration d) { this.startTimeout = Objects.requireNonNull(d); return this; }
         public Builder stopTimeout(Duration d) { this.stopTimeout = Objects.requireNonNull(d); return this; }
+        /** Secure mode (TLS and authentication on every component), see {@link StackConfig#secure()}. */
+        public Builder secure(boolean on) { this.secure = on; return this; }
         /** An extra broker property, written after (and so overriding) the stack's own. */
         public Builder kafkaProperty(String key, String value) { extraKafkaProperties.put(key, value); return this; }
         /** An extra worker property, written after (and so overriding) the stack's own. */
@@ -419,6 +439,7 @@ public final class StackConfig {
                 case OPLOG_MAX_BYTES -> oplogMaxBytes(parseLong(o, v));
                 case START_TIMEOUT -> startTimeout(Duration.ofSeconds(parseLong(o, v)));
                 case STOP_TIMEOUT -> stopTimeout(Duration.ofSeconds(parseLong(o, v)));
+                case SECURE -> secure(parseBoolean(o, v));
                 default -> throw new IllegalArgumentException(o.key);
             }
             return this;
@@ -440,6 +461,15 @@ public final class StackConfig {
                 return Long.parseLong(v.trim());
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(o.flag() + " expects a number, not '" + v + "'");
+            }
+        }
+
+        static boolean parseBoolean(Option o, String v) {
+            String s = v == null ? "" : v.trim().toLowerCase(java.util.Locale.ROOT);
+            switch (s) {
+                case "true", "yes", "on", "1" -> { return true; }
+                case "false", "no", "off", "0", "" -> { return false; }
+                default -> throw new IllegalArgumentException(o.flag() + " expects true or false, not '" + v + "'");
             }
         }
 

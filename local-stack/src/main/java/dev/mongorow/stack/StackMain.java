@@ -37,29 +37,13 @@ public final class StackMain {
             return args.length == 0 ? 2 : 0;
         }
         String command = args[0];
-        Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
+            if (args[i].equals("--help") || args[i].equals("-h")) {
                 usage(out);
                 return 0;
             }
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "'");
-            }
-            String key = a.substring(2);
-            String value;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new IllegalArgumentException("option --" + key + " needs a value");
-            }
-            flags.put(key, value);
         }
+        Map<String, String> flags = parseFlags(args, 1);
         StackConfig config = StackConfig.resolve(flags, env, Path.of(".pipeline"));
         // before any Kafka or MongoDB client class logs: their chatter goes to logs/launcher.log
         System.setProperty("log4j2.configurationFile", new StackLayout(config.home()).launcherLog4jConfig().toString());
@@ -74,6 +58,41 @@ public final class StackMain {
             default:
                 throw new IllegalArgumentException("unknown command '" + command + "'");
         }
+    }
+
+    /** {@code --key value}, {@code --key=value}, and switches ({@code --secure}) alone, from {@code args[from]} on. */
+    static Map<String, String> parseFlags(String[] args, int from) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = from; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            String key = a.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (isSwitch(key) && (i + 1 >= args.length || !isBooleanWord(args[i + 1]))) {
+                value = "true"; // --secure alone
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("option --" + key + " needs a value");
+            }
+            flags.put(key, value);
+        }
+        return flags;
+    }
+
+    private static boolean isSwitch(String key) {
+        StackConfig.Option o = StackConfig.Option.byKey(key);
+        return o != null && o.isSwitch();
+    }
+
+    private static boolean isBooleanWord(String s) {
+        return s.matches("(?i)true|false|yes|no|on|off|1|0");
     }
 
     private static int up(StackConfig config, PrintStream out) {
@@ -98,7 +117,14 @@ public final class StackMain {
         }
         out.println("[stack] Kafka       " + stack.kafkaBootstrapServers());
         for (ConnectWorker w : stack.connectWorkers()) {
-            out.println("[stack] Connect     " + w.restUrl());
+            out.println("[stack] Connect     " + w.restUrl() + (config.secure() ? " (basic auth: users in "
+                    + StackLayout.display(stack.secretsDir().resolve(SecureMaterial.CONNECT_REST_USERS)) + ")" : ""));
+        }
+        if (config.secure()) {
+            out.println("[stack] secure mode: Kafka SASL_SSL + SCRAM-SHA-512 only (client settings for tools: "
+                    + StackLayout.display(stack.secretsDir().resolve(SecureMaterial.KAFKA_CLIENT)) + "), TLS on MariaDB"
+                    + (config.mongoExternal() ? "" : " and MongoDB") + ", development CA "
+                    + StackLayout.display(stack.secretsDir().resolve(SecureMaterial.CA_CERT)));
         }
         out.println("[stack] MySQL       " + Secrets.mysqlApp(stack.secretsDir()).url()
                 + " (users and passwords in " + StackLayout.display(stack.secretsDir()) + ")");
@@ -127,7 +153,7 @@ public final class StackMain {
         out.println();
         out.println("options (flag, or environment variable; 'up' remembers them in <home>/run/stack.properties):");
         for (StackConfig.Option o : StackConfig.Option.values()) {
-            out.printf("  %-26s %-30s %s%n", o.flag() + " VALUE", o.envName(), o.help);
+            out.printf("  %-26s %-30s %s%n", o.flag() + (o.isSwitch() ? " [true|false]" : " VALUE"), o.envName(), o.help);
         }
         out.println();
         out.println("an external MySQL/MariaDB takes its user and password from the URL (user=, password=) or from");

@@ -144,7 +144,7 @@ public record StackStatus(
     }
 
     static List<ConnectorStatus> connectors(ConnectWorker worker) throws Exception {
-        JsonNode root = ConnectRest.get(worker.restUrl(), "/connectors?expand=status", Duration.ofSeconds(10));
+        JsonNode root = worker.rest().get(worker.restUrl(), "/connectors?expand=status", Duration.ofSeconds(10));
         List<ConnectorStatus> out = new ArrayList<>();
         Set<String> names = new TreeSet<>();
         root.fieldNames().forEachRemaining(names::add);

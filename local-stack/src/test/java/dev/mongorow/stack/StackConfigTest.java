@@ -112,4 +112,23 @@ class StackConfigTest {
         assertEquals(1, StackMain.run(new String[] {"status", "--home", tmp.resolve("none").toString()}, out, out, Map.of()));
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("no stack in"));
     }
+
+    @Test
+    void secureIsASwitchFromFlagEnvironmentOrSavedOptions() throws Exception {
+        assertEquals(Map.of("secure", "true", "workers", "2"), StackMain.parseFlags(new String[] {"up", "--secure", "--workers", "2"}, 1));
+        assertEquals(Map.of("secure", "true"), StackMain.parseFlags(new String[] {"up", "--secure"}, 1));
+        assertEquals(Map.of("secure", "false"), StackMain.parseFlags(new String[] {"up", "--secure", "false"}, 1));
+        assertEquals(Map.of("secure", "off"), StackMain.parseFlags(new String[] {"up", "--secure=off"}, 1));
+        assertFalse(StackConfig.builder().home(tmp).build().secure(), "plain by default");
+
+        StackConfig fromEnv = StackConfig.resolve(Map.of("home", tmp.toString()), Map.of("PIPELINE_SECURE", "1"), Path.of("unused"));
+        assertTrue(fromEnv.secure());
+        fromEnv.save(StackLayout.savedConfigFile(tmp));
+        // down and status of a secure stack need no flag: the saved options say it is secure
+        assertTrue(StackConfig.resolve(Map.of("home", tmp.toString()), Map.of(), Path.of("unused")).secure());
+        assertFalse(StackConfig.resolve(Map.of("home", tmp.toString(), "secure", "false"), Map.of(), Path.of("unused")).secure());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StackConfig.resolve(Map.of("home", tmp.toString(), "secure", "maybe"), Map.of(), Path.of("unused")));
+        assertTrue(e.getMessage().contains("--secure"), e.getMessage());
+    }
 }
