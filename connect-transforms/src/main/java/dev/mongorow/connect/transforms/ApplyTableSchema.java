@@ -65,8 +65,9 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
             + "ignores them, 'fail' raises a DataException listing them (strict schemas).";
 
     public static final String ROUTE_TO_TABLE_CONFIG = "route.to.table";
-    private static final String ROUTE_TO_TABLE_DOC = "Set the record's topic to the table name, so a JDBC sink with "
-            + "table.name.format=${topic} writes to this table whatever the source topic was called.";
+    private static final String ROUTE_TO_TABLE_DOC = "Set the record's topic to the table name, so a JDBC sink whose table name format is ${topic} "
+            + "(Debezium: collection.name.format, Confluent: table.name.format) writes to this table whatever the source "
+            + "topic was called.";
 
     public static final String DECIMAL_ROUNDING_CONFIG = "decimal.rounding";
     private static final String DECIMAL_ROUNDING_DOC = "How DECIMAL values with more fraction digits than the "
