@@ -54,20 +54,25 @@ def _pipeline(*args: str, check: bool = True, timeout: float = 900) -> subproces
 @pytest.fixture(scope="session")
 def stack():
     """The running local stack (connection env applied). Starts it if needed; stops it only if started here."""
+    from mongorow_airflow.hooks.kafka_connect import KafkaConnectHook
+
+    def running() -> bool:
+        """A worker of this stack answers /health (the stack starts Connect last, after its dependencies)."""
+        os.environ.update(local_stack.connection_env())
+        try:
+            return KafkaConnectHook(max_attempts=1, timeout=5).health().get("status") == "healthy"
+        except Exception:  # noqa: BLE001
+            return False
+
     started = False
-    status = _pipeline("status", check=False, timeout=120)
-    if status.returncode != 0:
-        print("\n[tests] local stack not running: ./pipeline up", flush=True)
+    if not running():
+        print(f"\n[tests] no local stack in {local_stack.stack_home()}: ./pipeline up", flush=True)
         up = _pipeline("up", check=False)
         if up.returncode != 0:
             pytest.fail(f"./pipeline up failed:\n{up.stdout}\n{up.stderr}")
-        started = True
-    env = local_stack.connection_env()
-    os.environ.update(env)
-    from mongorow_airflow.hooks.kafka_connect import KafkaConnectHook
-
+        started = "already running" not in up.stdout
+    os.environ.update(local_stack.connection_env())  # secrets exist now
     hook = KafkaConnectHook()
-    hook.wait_for_state  # noqa: B018 - import check
     deadline = time.monotonic() + 60
     while True:
         try:

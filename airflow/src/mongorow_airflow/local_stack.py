@@ -68,7 +68,7 @@ def _mongo_connection(uri: str) -> dict[str, Any]:
     first = hosts.split(",")[0]
     host, _, port = first.partition(":")
     extra: dict[str, Any] = dict(urllib.parse.parse_qsl(p.query))
-    if "," not in hosts:
+    if "," not in hosts and "replicaSet" not in extra:
         extra.setdefault("directConnection", "true")
     conn: dict[str, Any] = {"conn_type": "mongo", "host": host, "port": int(port or 27017),
                             "schema": "pipeline", "extra": extra}
