@@ -47,7 +47,12 @@ def datasets_dir() -> Path:
 
 def batch_id_from(value: str | None, run_id: str | None = None) -> str:
     """A batch id safe in document ids: letters, digits, '.', '_' and '-' (at most 40 characters)."""
-    raw = (value or "").strip() or (run_id or "") or "batch"
+    raw = (value or "").strip()
+    if not raw and run_id:
+        # manual__2026-11-28T02:02:48.357327+00:00 -> manual-20261128T020248
+        m = re.match(r"([a-z_]+?)_*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})", run_id)
+        raw = f"{m.group(1)}-{''.join(m.groups()[1:4])}T{''.join(m.groups()[4:])}" if m else run_id
+    raw = raw or "batch"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-")
     if len(safe) > 40:
         safe = safe[:31] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
