@@ -12,7 +12,7 @@ from airflow.providers.apache.kafka.operators.produce import ProduceToTopicOpera
 from airflow.sdk import DAG, Param, task
 
 from mongorow_airflow import ingest
-from mongorow_airflow.local_stack import KAFKA_CONN_ID, MONGO_CONN_ID, MYSQL_CONN_ID
+from mongorow_airflow.connections import KAFKA_PRODUCER_CONN_ID, MONGO_CONN_ID, MYSQL_CONN_ID
 
 log = logging.getLogger("mongorow_airflow.ingest")
 
@@ -50,7 +50,7 @@ with DAG(
     for table, function in (("users", "user_records"), ("transactions", "transaction_records")):
         produced.append(ProduceToTopicOperator(
             task_id=f"produce_{table}",
-            kafka_config_id=KAFKA_CONN_ID,
+            kafka_config_id=KAFKA_PRODUCER_CONN_ID,
             topic=ingest.TOPICS[table],
             producer_function=f"mongorow_airflow.ingest.{function}",
             producer_function_kwargs={

@@ -27,10 +27,13 @@ from typing import Any
 
 from mongorow_airflow.configs import repo_root
 
-KAFKA_CONNECT_CONN_ID = "kafka_connect_default"
-KAFKA_CONN_ID = "kafka_default"
-MYSQL_CONN_ID = "mongorow_mysql"
-MONGO_CONN_ID = "mongorow_mongo"
+from mongorow_airflow.connections import (  # noqa: F401 - re-exported
+    KAFKA_CONN_ID,
+    KAFKA_CONNECT_CONN_ID,
+    KAFKA_PRODUCER_CONN_ID,
+    MONGO_CONN_ID,
+    MYSQL_CONN_ID,
+)
 
 
 def stack_home() -> Path:
@@ -92,9 +95,13 @@ def connection_env(home: Path | None = None) -> dict[str, str]:
 
     bootstrap = os.environ.get("PIPELINE_KAFKA_BOOTSTRAP") or props.get("kafka-bootstrap") or \
         f"127.0.0.1:{os.environ.get('PIPELINE_KAFKA_PORT') or props.get('kafka-port') or 19092}"
+    # admin client (lag, dead-letter depth): only settings every client type accepts
     env["AIRFLOW_CONN_KAFKA_DEFAULT"] = json.dumps({"conn_type": "kafka", "extra": {
-        "bootstrap.servers": bootstrap, "group.id": "mongorow-airflow", "enable.idempotence": True,
-        "acks": "all", "socket.timeout.ms": 10000, "message.timeout.ms": 60000}})
+        "bootstrap.servers": bootstrap, "socket.timeout.ms": 10000}})
+    # producer of the ingest DAG: idempotent, every in-sync replica acknowledges
+    env["AIRFLOW_CONN_MONGOROW_KAFKA_PRODUCER"] = json.dumps({"conn_type": "kafka", "extra": {
+        "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 20,
+        "message.timeout.ms": 60000}})
 
     mysql = read_properties(secrets / "mysql.properties")
     if mysql.get("url"):
