@@ -97,6 +97,11 @@ public abstract class Component {
         return recordedPid().flatMap(pid -> ProcessControl.ours(pid, markers()));
     }
 
+    /** The full command line of our running process (for checks that flags are set and no secret is on it); empty if not running. */
+    public List<String> commandLine() {
+        return process().map(ProcessControl::commandLine).orElse(List.of());
+    }
+
     public boolean isRunning() {
         return process().isPresent();
     }

@@ -54,13 +54,14 @@ import dev.mongorow.stack.StackConfig;
 public final class Pipeline implements AutoCloseable {
     public static final List<String> CONNECTORS = List.of("mongo-sink", "mongo-source", "mysql-sink");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Path repo;
     private final Backends backends;
     private final LocalStack stack;
     private final KafkaProducer<String, String> producer;
     private final MongoClient mongo;
+    /** REST client: https trusting the stack's development CA in secure mode. */
+    private final HttpClient http;
 
     public Pipeline(Path repo, Path home, Backends backends) {
         this(repo, home, backends, config -> { });
@@ -81,14 +82,15 @@ public final class Pipeline implements AutoCloseable {
         customizer.accept(config);
         this.stack = LocalStack.create(config.build());
         stack.start();
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        Properties producerProps = stack.kafkaClientProperties(); // bootstrap servers (+ SASL_SSL in secure mode)
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         this.producer = new KafkaProducer<>(producerProps);
-        this.mongo = MongoClients.create(stack.mongoUri());
+        this.mongo = MongoClients.create(stack.mongoClientSettings());
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .sslContext(stack.sslContext() != null ? stack.sslContext() : sslDefault()).build();
     }
 
     public LocalStack stack() {
@@ -165,13 +167,24 @@ public final class Pipeline implements AutoCloseable {
         rest("POST", "/connectors/" + name + "/restart?includeTasks=true", null, 200, 202, 204);
     }
 
+    private static javax.net.ssl.SSLContext sslDefault() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public JsonNode rest(String method, String path, Object body, int... expected) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stack.connectUrl() + path))
                     .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
+            if (stack.connectAuthorization() != null) {
+                request.header("Authorization", stack.connectAuthorization()); // basic auth in secure mode
+            }
             request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             for (int code : expected) {
                 if (response.statusCode() == code) {
                     return response.body().isBlank() ? JSON.nullNode() : JSON.readTree(response.body());
@@ -199,8 +212,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Produces raw bytes (for input that is not valid UTF-8). */
     public void produceBytes(String topic, byte[] key, byte[] value) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        Properties props = stack.kafkaClientProperties();
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> bytes = new KafkaProducer<>(props)) {
@@ -225,7 +237,7 @@ public final class Pipeline implements AutoCloseable {
         Properties props = new Properties();
         props.setProperty("user", admin.user());
         props.setProperty("password", admin.password());
-        return DriverManager.getConnection(admin.url(), props);
+        return DriverManager.getConnection(admin.jdbcUrl(), props); // with the TLS parameters in secure mode
     }
 
     public long mysqlCount(String sql) {
@@ -269,8 +281,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Every record of a dead-letter topic so far: value text and headers (name -> last value as text). */
     public List<DeadLetter> deadLetters(String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        Properties props = stack.kafkaClientProperties();
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         List<DeadLetter> letters = new ArrayList<>();
