@@ -149,3 +149,61 @@ def test_basic_auth_and_tls_options_reach_the_session(monkeypatch):
     assert session.auth.username == "ops"
     assert hook.timeout == 7.0
     assert "verify" not in session.headers and "timeout" not in session.headers
+
+
+def test_conflict_that_is_not_a_rebalance_fails_at_once(hook, sink_config, connectors, uid):
+    name = f"{TEST_PREFIX}dup-{uid}"
+    connectors.append(name)
+    hook.create_connector(name, sink_config(name), "PAUSED")
+    started = time.monotonic()
+    with pytest.raises(KafkaConnectError) as e:
+        hook.create_connector(name, sink_config(name), "PAUSED")
+    assert e.value.status == 409 and "already exists" in str(e.value)
+    assert time.monotonic() - started < 3
+
+
+def test_rebalance_conflicts_and_5xx_are_retried_with_growing_backoff(monkeypatch):
+    """A real worker cannot be made to answer 409/503 on demand, so this one test of the retry policy
+    talks to a small local HTTP server that answers like a rebalancing worker, then like a healthy one."""
+    import http.server
+    import threading
+
+    answers = [(409, {"error_code": 409, "message": "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}),
+               (503, {"error_code": 503, "message": "Service Unavailable"}),
+               (200, {"version": "4.3.1", "commit": "x", "kafka_cluster_id": "c"})]
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(time.monotonic())
+            status, body = answers[min(len(seen), len(answers)) - 1]
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_KAFKA_CONNECT_STUB", json.dumps(
+            {"conn_type": "http", "host": "127.0.0.1", "port": server.server_address[1], "schema": "http"}))
+        hook = KafkaConnectHook("kafka_connect_stub", backoff_initial=0.2, backoff_max=1)
+        assert hook.cluster_info()["version"] == "4.3.1"
+        assert len(seen) == 3
+        first, second = seen[1] - seen[0], seen[2] - seen[1]
+        assert 0.15 <= first < second, "the pause grows"
+
+        seen.clear()
+        answers[:] = [(409, answers[0][1])]
+        hook = KafkaConnectHook("kafka_connect_stub", max_attempts=3, backoff_initial=0.05)
+        with pytest.raises(KafkaConnectUnavailable) as e:
+            hook.cluster_info()
+        assert len(seen) == 3 and e.value.status == 409 and e.value.error_code == 409
+        assert "worker rebalance" in str(e.value) and "after 3 attempts" in str(e.value)
+    finally:
+        server.shutdown()

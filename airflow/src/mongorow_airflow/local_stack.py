@@ -114,10 +114,39 @@ def connection_env(home: Path | None = None) -> dict[str, str]:
     if mongo.get("uri"):
         env["AIRFLOW_CONN_MONGOROW_MONGO"] = json.dumps(_mongo_connection(mongo["uri"]))
 
+    if props.get("secure") == "true":
+        _secure_connections(env, secrets)
+
     for k in list(env):
         if os.environ.get(k):
             env[k] = os.environ[k]
     return env
+
+
+def _secure_connections(env: dict[str, str], secrets: Path) -> None:
+    """A stack started with ``./pipeline up --secure``: every connection over TLS, trusting the stack's
+    development CA, as the users generated for Airflow (Connect REST user ``airflow``, SCRAM user ``airflow``);
+    the passwords come from the stack's secrets folder at run time and exist only in these variables."""
+    ca = str(secrets / "ca.crt")
+    rest = read_properties(secrets / "connect-rest-users.properties")
+    connect = json.loads(env["AIRFLOW_CONN_KAFKA_CONNECT_DEFAULT"])
+    connect.update({"schema": "https", "login": "airflow", "password": rest.get("airflow", "")})
+    connect["extra"].update({"verify": ca, "trust_env": False})
+    env["AIRFLOW_CONN_KAFKA_CONNECT_DEFAULT"] = json.dumps(connect)
+    kafka_password = read_properties(secrets / "kafka-users.properties").get("airflow.password", "")
+    for key in ("AIRFLOW_CONN_KAFKA_DEFAULT", "AIRFLOW_CONN_MONGOROW_KAFKA_PRODUCER"):
+        conn = json.loads(env[key])
+        conn["extra"].update({"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+                              "sasl.username": "airflow", "sasl.password": kafka_password, "ssl.ca.location": ca})
+        env[key] = json.dumps(conn)
+    if "AIRFLOW_CONN_MONGOROW_MYSQL" in env:
+        conn = json.loads(env["AIRFLOW_CONN_MONGOROW_MYSQL"])
+        conn["extra"] = {"ssl": {"ca": ca}, "ssl_mode": "VERIFY_IDENTITY"}
+        env["AIRFLOW_CONN_MONGOROW_MYSQL"] = json.dumps(conn)
+    if "AIRFLOW_CONN_MONGOROW_MONGO" in env:
+        conn = json.loads(env["AIRFLOW_CONN_MONGOROW_MONGO"])
+        conn["extra"]["tlsCAFile"] = ca
+        env["AIRFLOW_CONN_MONGOROW_MONGO"] = json.dumps(conn)
 
 
 def airflow_env(home: Path | None = None) -> dict[str, str]:

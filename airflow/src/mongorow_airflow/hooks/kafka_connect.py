@@ -206,8 +206,11 @@ class KafkaConnectHook(HttpHook):
                     retryable = status in retry_on
                 elif status == 500:
                     retryable = bool(TRANSIENT_500.search(reason))
+                elif status == 409:
+                    # rebalance / stale config: transient. "Connector x already exists": not.
+                    retryable = "already exists" not in reason
                 else:
-                    retryable = status == 409 or status > 500
+                    retryable = status > 500
                 if not retryable:
                     cls = KafkaConnectNotFound if status == 404 else KafkaConnectError
                     raise cls(method, path, status, error_code, reason, attempt)
