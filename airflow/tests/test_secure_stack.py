@@ -120,7 +120,8 @@ def test_a_canary_secret_does_not_appear_in_task_logs_of_a_dag_run(secure_stack,
         "name": name, "connector.class": MONGO_SINK, "tasks.max": "1", "topics": f"{name}.in",
         "connection.uri": "${env:MONGOROW_MONGO_SINK_URI}", "database": "airflow_tests", "collection": name,
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter", "errors.tolerance": "none"}})
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter", "errors.tolerance": "none"}},
+        overlays={"local": {"connectors": {}}})
     log_folder = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
     before = {p: p.stat().st_mtime for p in log_folder.rglob("*") if p.is_file()} if log_folder.exists() else {}
     capfd.readouterr()
