@@ -75,6 +75,9 @@ public final class EmulatorBackend extends AbstractMongoBackend implements Docum
         if (command.equalsIgnoreCase("replSetGetStatus") && "admin".equals(databaseName)) {
             return identity.status(channel, oplog.lastPosition());
         }
+        if (OrderedUpdates.applies(command, query)) {
+            return OrderedUpdates.run(query, statement -> super.handleCommand(channel, databaseName, command, statement));
+        }
         return super.handleCommand(channel, databaseName, command, query);
     }
 
