@@ -82,19 +82,20 @@ def _mongo_connection(uri: str) -> dict[str, Any]:
 
 
 def connection_env(home: Path | None = None) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables for the stack in ``home``. Variables already set in the environment
-    win (so a real cluster can be targeted by exporting them)."""
+    """``AIRFLOW_CONN_*`` variables for the stack in ``home``, derived from its files only (see
+    :func:`airflow_env` for the precedence of variables a user exported)."""
     home = home or stack_home()
     props = read_properties(home / "run" / "stack.properties")
     secrets = home / "data" / "secrets"
     env: dict[str, str] = {}
 
-    connect_port = int(os.environ.get("PIPELINE_CONNECT_PORT") or props.get("connect-port") or 18083)
+    # run/stack.properties holds the options of the last 'up' (flags and PIPELINE_* included): it wins
+    connect_port = int(props.get("connect-port") or os.environ.get("PIPELINE_CONNECT_PORT") or 18083)
     env["AIRFLOW_CONN_KAFKA_CONNECT_DEFAULT"] = json.dumps(
         {"conn_type": "http", "host": "127.0.0.1", "port": connect_port, "schema": "http", "extra": {"timeout": 30}})
 
-    bootstrap = os.environ.get("PIPELINE_KAFKA_BOOTSTRAP") or props.get("kafka-bootstrap") or \
-        f"127.0.0.1:{os.environ.get('PIPELINE_KAFKA_PORT') or props.get('kafka-port') or 19092}"
+    bootstrap = props.get("kafka-bootstrap") or os.environ.get("PIPELINE_KAFKA_BOOTSTRAP") or \
+        f"127.0.0.1:{props.get('kafka-port') or os.environ.get('PIPELINE_KAFKA_PORT') or 19092}"
     # admin client (lag, dead-letter depth): only settings every client type accepts
     env["AIRFLOW_CONN_KAFKA_DEFAULT"] = json.dumps({"conn_type": "kafka", "extra": {
         "bootstrap.servers": bootstrap, "socket.timeout.ms": 10000}})
@@ -117,9 +118,6 @@ def connection_env(home: Path | None = None) -> dict[str, str]:
     if props.get("secure") == "true":
         _secure_connections(env, secrets)
 
-    for k in list(env):
-        if os.environ.get(k):
-            env[k] = os.environ[k]
     return env
 
 
@@ -166,7 +164,8 @@ def airflow_env(home: Path | None = None) -> dict[str, str]:
         "MONGOROW_REPO_ROOT": str(root),
         "PIPELINE_HOME": str(home),
     }
-    env.update(connection_env(home))
+    # connections a user exported (to target another cluster) win over the stack's
+    env.update({k: os.environ.get(k) or v for k, v in connection_env(home).items()})
     return env
 
 
