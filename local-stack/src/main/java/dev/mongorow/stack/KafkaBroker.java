@@ -25,6 +25,8 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaBroker extends Component {
 
     public static final String NAME = "kafka";
+    /** Largest record the broker accepts ({@code message.max.bytes}); the connectors' producers allow the same. */
+    public static final int MAX_RECORD_BYTES = 20 * 1024 * 1024;
 
     KafkaBroker(StackConfig config, StackLayout layout, Progress progress) {
         super(NAME, config, layout, progress);
@@ -91,6 +93,9 @@ public final class KafkaBroker extends Component {
         p.put("transaction.state.log.num.partitions", "10");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
+        // records up to 20 MiB, as in docker/: a document MongoDB accepts (16 MiB) travels as a raw record, a change
+        // event and a dead letter with its context headers (RELIABILITY.md, "Record size")
+        p.put("message.max.bytes", Integer.toString(MAX_RECORD_BYTES));
         p.putAll(config.extraKafkaProperties());
         return p;
     }
