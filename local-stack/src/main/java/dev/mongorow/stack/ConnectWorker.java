@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>{@code plugin.discovery=service_load}: plugins are found through their ServiceLoader manifests
  *       only (fast start, no reflective scan of every jar);</li>
  *   <li>config providers {@code env} (only variables matching {@code ^MONGOROW_.*}), {@code file} and
- *       {@code dir} (only under {@code data/secrets/});</li>
+ *       {@code dir} (only the few files of {@code data/secrets/} connectors need, see
+ *       {@link #connectReadableFiles()}; no directory);</li>
  *   <li>{@code connector.client.config.override.policy=Allowlist}: connectors may override a few
  *       client tuning keys (see {@link #CLIENT_OVERRIDE_ALLOWLIST}) and nothing else, in particular no
  *       security or SASL setting;</li>
@@ -161,23 +162,42 @@ public final class ConnectWorker extends Component {
         p.put("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
         p.put("config.providers.env.param.allowlist.pattern", "^MONGOROW_.*");
         p.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
-        p.put("config.providers.file.param.allowed.paths", secrets);
+        String readable = String.join(",", connectReadableFiles().stream().map(Path::toString).toList());
+        p.put("config.providers.file.param.allowed.paths", readable);
         p.put("config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
-        p.put("config.providers.dir.param.allowed.paths", secrets);
+        // the same files: no directory is readable, so ${dir:<secrets>:<file>} cannot read a whole file
+        p.put("config.providers.dir.param.allowed.paths", readable);
         p.put("connector.client.config.override.policy", "Allowlist");
         p.put("connector.client.config.override.allowlist", String.join(",", CLIENT_OVERRIDE_ALLOWLIST));
         p.putAll(config.extraConnectProperties());
         return p;
     }
 
+    /**
+     * The only files the worker's {@code file} and {@code dir} providers may read: what the connectors need
+     * (sink user, MongoDB URI, PII key) and, in secure mode, the worker's own SCRAM login and store password.
+     * Not the folder: anyone who may call the REST API can read a provider value back (the validation endpoint
+     * answers with resolved values), so the stack's other secrets (MySQL admin, the broker's and other Kafka
+     * users, the REST users, the CA and server keys) must stay out of reach.
+     */
+    List<Path> connectReadableFiles() {
+        Path secrets = layout.secretsDir();
+        List<Path> files = new ArrayList<>(List.of(secrets.resolve(Secrets.MYSQL_APP), secrets.resolve(Secrets.MONGODB),
+                secrets.resolve(Secrets.PII)));
+        if (config.secure()) {
+            files.add(secrets.resolve(SecureMaterial.CONNECT_WORKER));
+        }
+        return files;
+    }
+
     /** Kafka client security (worker, producers, consumers, admins) and the https REST listener with basic auth. */
     Map<String, String> secureSettings() {
         Path secrets = layout.secretsDir();
-        String storePassword = "${file:" + secrets.resolve(SecureMaterial.TLS) + ":store.password}";
+        String storePassword = "${file:" + secrets.resolve(SecureMaterial.CONNECT_WORKER) + ":store.password}";
         Map<String, String> p = new LinkedHashMap<>();
         if (!config.kafkaExternal()) {
             Map<String, String> kafka = SecureMaterial.kafkaSecurity(secrets,
-                    "${file:" + secrets.resolve(SecureMaterial.KAFKA_USERS) + ":connect.jaas}");
+                    "${file:" + secrets.resolve(SecureMaterial.CONNECT_WORKER) + ":sasl.jaas.config}");
             for (String prefix : List.of("", "producer.", "consumer.", "admin.")) {
                 kafka.forEach((k, v) -> p.put(prefix + k, v));
             }

@@ -26,8 +26,9 @@ import java.util.Properties;
  *   <li>{@code mongodb.properties}: {@code uri};</li>
  *   <li>{@code pii.properties}: {@code hmac.secret}, the key of the PII HMAC transform.</li>
  * </ul>
- * Connect workers may read them with {@code ${file:<secrets>/mysql.properties:password}} (the file and
- * dir config providers are restricted to this folder).
+ * Connect workers may read {@code mysql.properties}, {@code mongodb.properties} and {@code pii.properties} with
+ * {@code ${file:<secrets>/mysql.properties:password}}; their file and dir config providers may read these files
+ * and no other (see {@code ConnectWorker.connectReadableFiles()}).
  */
 public final class Secrets {
     private Secrets() { }

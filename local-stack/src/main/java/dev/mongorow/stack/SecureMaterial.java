@@ -53,7 +53,10 @@ import javax.net.ssl.TrustManagerFactory;
  *       command-line tools ({@code --command-config}) and the stack's own clients;</li>
  *   <li>{@code connect-rest-users.properties}: the Connect REST basic-auth users {@code admin} and
  *       {@code airflow} ({@code PropertyFileLoginModule} format {@code user: password});
- *       {@code connect-rest-jaas.conf} points the {@code KafkaConnect} login context at it.</li>
+ *       {@code connect-rest-jaas.conf} points the {@code KafkaConnect} login context at it;</li>
+ *   <li>{@code connect-worker.properties}: what the Connect worker itself resolves through its {@code file}
+ *       provider, {@code sasl.jaas.config} of user {@code connect} and {@code store.password}; the worker may
+ *       read this file and none of the above (every REST user can read provider values back).</li>
  * </ul>
  */
 public final class SecureMaterial {
@@ -71,6 +74,8 @@ public final class SecureMaterial {
     public static final String KAFKA_CLIENT = "kafka-client.properties";
     public static final String CONNECT_REST_USERS = "connect-rest-users.properties";
     public static final String CONNECT_REST_JAAS = "connect-rest-jaas.conf";
+    /** The Connect worker's own secrets, the only secure-mode file its {@code file} provider may read. */
+    public static final String CONNECT_WORKER = "connect-worker.properties";
 
     /** SCRAM users created when the broker's storage is formatted. */
     public static final List<String> KAFKA_USER_NAMES = List.of("broker", "connect", "admin", "airflow");
@@ -126,6 +131,13 @@ public final class SecureMaterial {
         if (changed) {
             Secrets.write(dir.resolve(KAFKA_USERS), p, "SCRAM-SHA-512 users of the local stack's broker (written into its"
                     + " storage when it is formatted): <user>.password and <user>.jaas (sasl.jaas.config)");
+        }
+        Properties worker = new Properties();
+        worker.setProperty("sasl.jaas.config", p.getProperty("connect.jaas"));
+        worker.setProperty("store.password", storePassword(dir));
+        if (!worker.equals(Secrets.read(dir.resolve(CONNECT_WORKER)))) {
+            Secrets.write(dir.resolve(CONNECT_WORKER), worker, "the Connect worker's own secrets in the local stack's"
+                    + " secure mode (its file config provider reads this file, none of the others)");
         }
         Properties client = new Properties();
         client.putAll(kafkaSecurity(dir, p.getProperty("admin.jaas")));

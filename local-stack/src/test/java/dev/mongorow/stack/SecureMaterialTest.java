@@ -43,7 +43,7 @@ class SecureMaterialTest {
         List<String> expected = List.of(SecureMaterial.CA_CERT, SecureMaterial.CA_STORE, SecureMaterial.SERVER_STORE,
                 SecureMaterial.SERVER_CERT, SecureMaterial.SERVER_KEY, SecureMaterial.SERVER_PEM, SecureMaterial.TRUST_STORE,
                 SecureMaterial.TLS, SecureMaterial.KAFKA_USERS, SecureMaterial.KAFKA_CLIENT, SecureMaterial.CONNECT_REST_USERS,
-                SecureMaterial.CONNECT_REST_JAAS);
+                SecureMaterial.CONNECT_REST_JAAS, SecureMaterial.CONNECT_WORKER);
         try (Stream<Path> files = Files.list(secrets)) {
             List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
             assertEquals(expected.stream().sorted().toList(), names, "no scratch files or folders may stay");
@@ -113,6 +113,10 @@ class SecureMaterialTest {
         assertEquals(users.getProperty("admin.jaas"), client.getProperty("sasl.jaas.config"));
         assertEquals(Map.copyOf(SecureMaterial.kafkaClientProperties(secrets, "admin")), Map.copyOf(client));
         assertNotEquals(SecureMaterial.restPassword(secrets, "admin"), SecureMaterial.restPassword(secrets, "airflow"));
+        // the worker's own file holds its login and the store password, nothing of the other users
+        Properties worker = Secrets.read(secrets.resolve(SecureMaterial.CONNECT_WORKER));
+        assertEquals(Map.of("sasl.jaas.config", users.getProperty("connect.jaas"), "store.password", SecureMaterial.storePassword(secrets)),
+                Map.copyOf(worker));
         assertTrue(SecureMaterial.basicAuthorization(secrets, "admin").startsWith("Basic "));
     }
 

@@ -122,7 +122,8 @@ class SecureModeIT {
             protected void configure(StackConfig.Builder config) {
             }
         };
-        pipeline = new Pipeline(repo, home, local, config -> config.secure(true));
+        // two workers: requests to a follower are forwarded to the leader over the workers' own TLS REST client
+        pipeline = new Pipeline(repo, home, local, config -> config.secure(true).connectWorkers(2));
         pipeline.deployAll();
     }
 
@@ -298,6 +299,42 @@ class SecureModeIT {
         assertThrows(IOException.class, () -> get(HttpClient.newHttpClient(), url + "/connectors", SecureMaterial.basicAuthorization(secrets, "admin")));
     }
 
+    @Test
+    @Order(5)
+    void eachWorkerTakesAuthenticatedChangesAndForwardsThemOverTls() throws Exception {
+        assertEquals(2, pipeline.stack().connectWorkers().size());
+        HttpClient tls = pipeline.stack().connectHttpClient();
+        String auth = pipeline.stack().connectAuthorization();
+        for (dev.mongorow.stack.ConnectWorker w : pipeline.stack().connectWorkers()) {
+            String name = "security-probe-forward-" + w.worker();
+            HttpResponse<String> put = send(tls, "PUT", w.restUrl() + "/connectors/" + name + "/config",
+                    JSON.writeValueAsString(SecurityChecks.probeConfig(name)), auth);
+            assertTrue(put.statusCode() == 201 || put.statusCode() == 200, w.name() + ": " + put.statusCode() + " " + put.body());
+            for (dev.mongorow.stack.ConnectWorker other : pipeline.stack().connectWorkers()) {
+                Pipeline.await(Duration.ofSeconds(60), name + " visible through " + other.name(), () -> {
+                    try {
+                        return get(tls, other.restUrl() + "/connectors/" + name + "/status", auth).statusCode() == 200;
+                    } catch (IOException | InterruptedException e) {
+                        return false;
+                    }
+                });
+            }
+            assertEquals(401, send(tls, "DELETE", w.restUrl() + "/connectors/" + name, null, null).statusCode());
+            assertEquals(204, send(tls, "DELETE", w.restUrl() + "/connectors/" + name, null, auth).statusCode());
+        }
+    }
+
+    private static HttpResponse<String> send(HttpClient client, String method, String url, String body, String authorization)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -313,7 +350,7 @@ class SecureModeIT {
     // ---- MariaDB ------------------------------------------------------------------------------------
 
     @Test
-    @Order(5)
+    @Order(6)
     void mariadbRefusesConnectionsWithoutTlsAndTheSinkUserCannotDropTables() throws Exception {
         Secrets.Credentials app = pipeline.stack().mysqlApp();
         Secrets.Credentials admin = pipeline.stack().mysqlAdmin();
@@ -355,7 +392,7 @@ class SecureModeIT {
     // ---- MongoDB ------------------------------------------------------------------------------------
 
     @Test
-    @Order(6)
+    @Order(7)
     void theMongoDbEmulatorSpeaksTlsOnly() {
         String uri = pipeline.stack().mongoUri();
         assertTrue(uri.contains("tls=true"), uri);
@@ -374,7 +411,7 @@ class SecureModeIT {
     // ---- hardening, the same as on the plain stack ----------------------------------------------------
 
     @Test
-    @Order(7)
+    @Order(8)
     void workerHardeningHoldsInSecureModeToo() {
         SecurityChecks.jaasLoginModuleOverridesAreRejected(pipeline);
         SecurityChecks.workerJvmDisallowsJndiAndLdapLoginModules(pipeline);
@@ -384,7 +421,7 @@ class SecureModeIT {
     // ---- the canary, last: every log line of the run so far is checked ----------------------------------
 
     @Test
-    @Order(8)
+    @Order(9)
     void noSecretAppearsInTheRestApiLogsOrCommandLines() throws Exception {
         Set<String> secrets = secretValues();
         assertTrue(secrets.contains(canary));

@@ -35,9 +35,10 @@ import dev.mongorow.stack.Secrets;
  *   <li>worker hardening: a connector config that overrides a client's {@code sasl.jaas.config} with the JNDI
  *       or LDAP login module is rejected by validation and by creation (the client config override policy
  *       is an allow-list of tuning keys; the JVM flag disallowing both modules is a second line);</li>
- *   <li>config providers are restricted: {@code ${file:/etc/passwd:root}}, {@code ${dir:/etc:passwd}} and
- *       {@code ${env:PATH}} stay unresolved (only the secrets folder and {@code MONGOROW_*} variables are
- *       reachable), while a {@code MONGOROW_*} variable does resolve (so the check can see resolution);</li>
+ *   <li>config providers are restricted: {@code ${file:/etc/passwd:root}}, {@code ${dir:/etc:passwd}},
+ *       {@code ${env:PATH}} and the stack's own secrets beside the connectors' (MySQL admin, Kafka users,
+ *       REST users, keys) stay unresolved; a {@code MONGOROW_*} variable and the sink user's file do resolve
+ *       (so the check can see resolution);</li>
  *   <li>PII: the configured field (e-mail) reaches MySQL only as the keyed HMAC whose secret the worker reads
  *       through its env provider, and no column of any row holds an e-mail address.</li>
  * </ul>
@@ -134,10 +135,28 @@ final class SecurityChecks {
             assertEquals(e.getKey(), value, "the provider must not resolve " + e.getKey());
             assertFalse(value.contains(e.getValue()));
         }
-        // the answer does show resolved values: a variable the allow-list admits is resolved
+        // nor the stack's other secrets next to the files connectors read (every REST user could read them back)
+        java.nio.file.Path secrets = p.stack().secretsDir();
+        List<String> private_ = new ArrayList<>(List.of(
+                "${file:" + secrets.resolve(Secrets.MYSQL_ADMIN) + ":password}",
+                "${file:" + secrets.resolve(Secrets.MYSQL_APP) + "/../" + Secrets.MYSQL_ADMIN + ":password}",
+                "${dir:" + secrets + ":" + Secrets.MYSQL_ADMIN + "}"));
+        if (p.stack().secure()) {
+            private_.add("${file:" + secrets.resolve("kafka-users.properties") + ":admin.password}");
+            private_.add("${file:" + secrets.resolve("connect-rest-users.properties") + ":admin}");
+            private_.add("${dir:" + secrets + ":server.key}");
+        }
+        for (String ref : private_) {
+            Map<String, String> config = probeConfig("security-probe-provider");
+            config.put("name", ref);
+            assertEquals(ref, validated(validate(p, config), "name").path("value").asText(), "must stay unresolved: " + ref);
+        }
+        // the answer does show resolved values: what the allow-lists admit is resolved
         Map<String, String> allowed = probeConfig("security-probe-provider");
         allowed.put("name", "${env:MONGOROW_SOURCE_START_AT_OPERATION_TIME}");
         assertEquals("1970-01-01T00:00:01Z", validated(validate(p, allowed), "name").path("value").asText());
+        allowed.put("name", "${file:" + secrets.resolve(Secrets.MYSQL_APP) + ":user}");
+        assertEquals(p.stack().mysqlApp().user(), validated(validate(p, allowed), "name").path("value").asText());
     }
 
     /** Keyed HMAC-SHA256, hex, of the trimmed lower-case text: what the mysql-sink's ProtectFields does. */
