@@ -156,6 +156,7 @@ final class PoisonScenario {
         // every poison record is exactly one dead letter with its reason; no other dead letter
         List<Letter> letters = letters(pipeline, dlqStart);
         List<Letter> unmatched = new ArrayList<>(letters);
+        Map<String, String> examples = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (PoisonRecords.Poison p : all) {
             List<Letter> found = unmatched.stream().filter(l -> matches(l, p)).toList();
@@ -165,6 +166,8 @@ final class PoisonScenario {
             }
             Letter l = found.get(0);
             unmatched.remove(l);
+            examples.putIfAbsent(p.kind() + " (" + p.variant().replaceAll("\\s+", " ") + ")", p.deadLetterTopic() + ": "
+                    + (l.reason() == null ? "null" : l.reason().length() > 300 ? l.reason().substring(0, 300) + "..." : l.reason()));
             if (l.reason() == null || !l.reason().contains(p.reason())) {
                 problems.add(p + ": reason '" + l.reason() + "' does not say '" + p.reason() + "'");
             }
@@ -185,7 +188,7 @@ final class PoisonScenario {
                 tx.missing() + us.missing(), tx.extra() + us.extra(), tx.stale() + us.stale(),
                 mongoTx.missing() + mongoTx.extra() + mongoTx.stale() + mongoUs.missing() + mongoUs.extra() + mongoUs.stale(),
                 letters.size(), unmatched.size(), withoutReason, phase1Landing, Duration.between(started, Instant.now()));
-        report(name, command, result, problems, keptExpected.size(), kept.size());
+        report(name, command, result, problems, keptExpected.size(), kept.size(), examples);
 
         assertEquals(phase1Input, phase1Rows + phase1Letters, "phase 1: count(MySQL rows) + count(dead letters) = count(input)");
         assertEquals(goodInserts, phase1Rows, "phase 1: every good record landed");
@@ -310,8 +313,8 @@ final class PoisonScenario {
         return "'" + s + (b.length > 120 ? "...' (" + b.length + " bytes)" : "'");
     }
 
-    private static void report(String name, String command, Result r, List<String> problems, int keptExpected, int kept)
-            throws IOException {
+    private static void report(String name, String command, Result r, List<String> problems, int keptExpected, int kept,
+                               Map<String, String> examples) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("### ").append(name).append(" (").append(Instant.now()).append(")\n\n");
         sb.append("- command: `").append(command).append("`\n");
@@ -329,6 +332,8 @@ final class PoisonScenario {
         if (!problems.isEmpty()) {
             sb.append("- problems: ").append(problems).append('\n');
         }
+        sb.append("- a dead letter of each kind and variant, with its reason:\n");
+        examples.forEach((k, v) -> sb.append("  - ").append(k).append(" -> ").append(v).append('\n'));
         String text = sb.toString();
         System.out.println(text);
         Path dir = Path.of(System.getProperty("repo.dir", "..")).toAbsolutePath().normalize().resolve("pipeline-it/target/reliability");
