@@ -64,8 +64,8 @@ import org.w3c.dom.NodeList;
  * <p>Not enforced, and why: CVE-2021-32050 (command-listener events with auth data) does not affect the MongoDB
  * Java driver (its record lists the C, C++, PHP, Swift and Node.js drivers only). No CVE record names the
  * Debezium JDBC sink or Debezium core; Debezium is held to the release the pipeline is tested with
- * ({@link #DEBEZIUM_FLOOR}), and the third-party jars Debezium's archive bundles for databases we do not use
- * (ojdbc11, mssql-jdbc, postgresql) are outside this gate. Oracle's October 2026 CVEs for Connector/J
+ * ({@link #DEBEZIUM_FLOOR}); the drivers Debezium's archive bundles for databases we do not use (ojdbc11,
+ * mssql-jdbc, postgresql) are not shipped at all (see src/assembly/debezium-connector-jdbc.xml). Oracle's October 2026 CVEs for Connector/J
  * (CVE-2026-101677, -101678, -101768) list only 26.7.0 as affected.
  *
  * <p>One waiver, checked rather than trusted: mongo-kafka-connect 2.0.1, the latest release, declares the

@@ -97,6 +97,9 @@ class PluginPathIT {
             jarsByArtifact.values().forEach(jars -> assertEquals(1, jars.size(),
                     folder + " holds several versions of one library: " + jars));
         }
+        assertEquals(List.of(), children(PLUGINS.resolve(DEBEZIUM), p -> p.getFileName().toString()
+                .matches("(ojdbc|mssql-jdbc|postgresql).*\\.jar")).stream().sorted().toList(),
+                "drivers of databases the pipeline does not write to are not shipped");
     }
 
     @Test
