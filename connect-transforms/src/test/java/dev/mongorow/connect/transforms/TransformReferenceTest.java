@@ -95,6 +95,14 @@ class TransformReferenceTest {
                         + "\"accounts\": [371138, 324287], \"tier_and_details\": {\"0df0\": {\"tier\": \"Bronze\"}}, "
                         + "\"first-name\": \"Elizabeth\"}",
                 "The schema is inferred from the values and cached per shape of document."));
+        entries.add(new Entry("check", CheckMongoDocument.class, CheckMongoDocument.OVERVIEW_DOC,
+                CheckMongoDocument.CONFIG_DEF, Records.props(),
+                "{\"_id\": \"tx-1\", \"kind\": \"buy\", \"amount\": {\"$numberInt\": \"5\"}}",
+                "The first transform of the MongoDB sink (mongo-sink.json): raw records pass unchanged, as text. A key "
+                        + "{\"_id\": [1, 2]} fails with `CheckMongoDocument failed on record [topic=raw.transactions "
+                        + "partition=0 offset=7]: key: _id is an array, which MongoDB refuses as a document id: ...`, a value "
+                        + "{\"$set\": ...} with `top-level field '$set' starts with '$', which MongoDB refuses in a "
+                        + "replacement document`."));
         entries.add(new Entry("isDelete", ChangeOperationIs.class, ChangeOperationIs.OVERVIEW_DOC,
                 ChangeOperationIs.CONFIG_DEF, Records.props("operations", "delete"),
                 "{\"_id\": {\"_data\": \"8265...\"}, \"operationType\": \"delete\", \"documentKey\": {\"_id\": 7}}",
@@ -164,6 +172,7 @@ class TransformReferenceTest {
         md.append("Connector config (fragment):\n\n```json\n").append(PRETTY.writeValueAsString(connectorConfig))
                 .append("\n```\n\n");
         Object input = entry.type == ChangeEventToRow.class || entry.type == ChangeOperationIs.class
+                || entry.type == CheckMongoDocument.class
                 ? entry.exampleInput : new ObjectMapper().readValue(entry.exampleInput, Map.class);
         if (entry.type == ApplyTableSchema.class || entry.type == ProtectFields.Value.class) {
             // realistic input: what ChangeEventToRow hands on, with Extended JSON already decoded
