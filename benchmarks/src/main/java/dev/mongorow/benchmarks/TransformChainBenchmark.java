@@ -51,6 +51,10 @@ import dev.mongorow.connect.transforms.ProtectFields;
  * Ours also runs from the JSON text the source really publishes ("json"), which no built-in can read, and
  * with PII hashing added ("jsonWithPii").
  *
+ * <p>"Scalar" variants: the same customers without their array and map fields (accounts, tier_and_details),
+ * i.e. records both chains turn into complete rows (the built-ins cannot make a column of an array or a map);
+ * ours declares the same table without the two JSON columns. This is the like-for-like comparison.
+ *
  * <p>Run: {@code ./pipeline bench jmh}
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -66,9 +70,11 @@ public class TransformChainBenchmark {
 
     private List<SinkRecord> jsonRecords;
     private List<SinkRecord> mapRecords;
+    private List<SinkRecord> scalarMapRecords;
     private int next;
 
     private List<Transformation<SinkRecord>> ours;
+    private List<Transformation<SinkRecord>> oursScalar;
     private List<Transformation<SinkRecord>> oursWithPii;
     private List<Transformation<SinkRecord>> builtIns;
 
@@ -77,6 +83,7 @@ public class TransformChainBenchmark {
         ObjectMapper json = new ObjectMapper();
         jsonRecords = new ArrayList<>();
         mapRecords = new ArrayList<>();
+        scalarMapRecords = new ArrayList<>();
         int offset = 0;
         for (String document : customers()) {
             String id = json.writeValueAsString(json.readTree(document).get("_id"));
@@ -85,10 +92,19 @@ public class TransformChainBenchmark {
                     + "\"documentKey\": {\"_id\": " + id + "}, \"fullDocument\": " + document + "}";
             jsonRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, event, offset));
             mapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null,
-                    json.readValue(event, Map.class), offset++));
+                    json.readValue(event, Map.class), offset));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> scalarEvent = json.readValue(event, Map.class);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> scalarDocument = (Map<String, Object>) scalarEvent.get("fullDocument");
+            scalarDocument.remove("accounts");
+            scalarDocument.remove("tier_and_details");
+            scalarMapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, scalarEvent, offset++));
         }
         ours = List.of(configure(new ChangeEventToRow<>(), Map.of()),
                 configure(new ApplyTableSchema<>(), Map.of("table", "users", "columns", USERS_COLUMNS)));
+        oursScalar = List.of(ours.get(0), configure(new ApplyTableSchema<>(), Map.of("table", "users", "columns",
+                USERS_COLUMNS.replace(", accounts JSON, tier_and_details JSON", ""))));
         oursWithPii = List.of(ours.get(0), ours.get(1), configure(new ProtectFields.Value<>(),
                 Map.of("hmac.fields", "email", "hmac.secret", "benchmark-secret-0123456789")));
         builtIns = List.of(
@@ -135,6 +151,16 @@ public class TransformChainBenchmark {
     @Benchmark
     public void builtInsFromMap(Blackhole sink) {
         sink.consume(run(builtIns, nextOf(mapRecords)));
+    }
+
+    @Benchmark
+    public void oursFromMapScalar(Blackhole sink) {
+        sink.consume(run(oursScalar, nextOf(scalarMapRecords)));
+    }
+
+    @Benchmark
+    public void builtInsFromMapScalar(Blackhole sink) {
+        sink.consume(run(builtIns, nextOf(scalarMapRecords)));
     }
 
     @Benchmark

@@ -92,7 +92,11 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
     private static final String NAME = "ApplyTableSchema";
 
     private TableDeclaration table;
+    /** Positions of the key columns among the columns, read once. */
+    private int[] keyPositions;
     private Pattern topics;
+    /** Whether a topic belongs to this table: topics are few, the regular expression is not free. */
+    private Map<String, Boolean> topicMatches;
     private boolean failOnUnknownFields;
     private boolean routeToTable;
     private Limits limits;
@@ -103,8 +107,10 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
         RoundingMode rounding = RoundingMode.valueOf(config.getString(DECIMAL_ROUNDING_CONFIG));
         String tableName = config.getString(TABLE_CONFIG).trim();
         table = TableDeclaration.parse(tableName, config.getString(COLUMNS_CONFIG), COLUMNS_CONFIG, rounding);
+        keyPositions = table.keyPositions();
         String topicRegex = config.getString(TOPICS_CONFIG).trim();
         topics = Pattern.compile(topicRegex.isEmpty() ? "(.*\\.)?" + Pattern.quote(tableName) : topicRegex);
+        topicMatches = new java.util.concurrent.ConcurrentHashMap<>();
         failOnUnknownFields = UNKNOWN_FAIL.equals(config.getString(UNKNOWN_FIELDS_CONFIG));
         routeToTable = config.getBoolean(ROUTE_TO_TABLE_CONFIG);
         limits = Limits.from(config);
@@ -112,7 +118,7 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
 
     @Override
     public R apply(R record) {
-        if (!topics.matcher(record.topic()).matches()) {
+        if (!matches(record.topic())) {
             return record;
         }
         try {
@@ -120,6 +126,17 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
         } catch (RuntimeException e) {
             throw RecordErrors.inRecord(NAME + "(" + table.table() + ")", record, e);
         }
+    }
+
+    private boolean matches(String topic) {
+        Boolean match = topicMatches.get(topic);
+        if (match == null) {
+            match = topics.matcher(topic).matches();
+            if (topicMatches.size() < 1000) {
+                topicMatches.put(topic, match);
+            }
+        }
+        return match;
     }
 
     private R transform(R record) {
@@ -131,13 +148,19 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
         if (failOnUnknownFields) {
             checkUnknownFields(document);
         }
+        List<Column> columns = table.columns();
+        List<org.apache.kafka.connect.data.Field> valueFields = table.valueSchema().fields();
         Struct value = new Struct(table.valueSchema());
-        for (Column column : table.columns()) {
-            value.put(column.name(), column.valueFrom(column.source().get(document), limits));
+        Object[] values = new Object[columns.size()];
+        for (int i = 0; i < values.length; i++) {
+            Column column = columns.get(i);
+            values[i] = column.valueFrom(column.source().get(document), limits);
+            value.put(valueFields.get(i), values[i]);
         }
+        List<org.apache.kafka.connect.data.Field> keyFields = table.keySchema().fields();
         Struct key = new Struct(table.keySchema());
-        for (Column column : table.keyColumns()) {
-            key.put(column.name(), value.get(column.name()));
+        for (int k = 0; k < keyPositions.length; k++) {
+            key.put(keyFields.get(k), values[keyPositions[k]]);
         }
         return newRecord(record, key, value);
     }

@@ -1,6 +1,7 @@
 package dev.mongorow.connect.transforms;
 
 import java.math.BigDecimal;
+import java.util.Collections;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ import dev.mongorow.connect.transforms.internal.ExtendedJson;
 import dev.mongorow.connect.transforms.internal.JsonText;
 import dev.mongorow.connect.transforms.internal.Limits;
 import dev.mongorow.connect.transforms.internal.RecordErrors;
+import dev.mongorow.connect.transforms.internal.RowView;
 import dev.mongorow.connect.transforms.internal.Version;
 
 /**
@@ -198,23 +200,20 @@ public class ChangeEventToRow<R extends ConnectRecord<R>> implements Transformat
 
     private R upsert(R record, Map<String, Object> event, String operation, Map<String, Object> document) {
         Object id = documentId(event, document);
-        Map<String, Object> row = new LinkedHashMap<>(document.size() + 1 + metadataFields.size());
-        row.put(keyField, id);
-        for (Map.Entry<String, Object> field : document.entrySet()) {
-            String name = field.getKey();
-            if ("_id".equals(name)) {
-                continue;
-            }
-            if (name.equals(keyField)) {
-                throw new DataException("field '" + keyField + "': the document already has a field named like "
-                        + KEY_FIELD_CONFIG + "; choose another " + KEY_FIELD_CONFIG);
-            }
-            row.put(name, field.getValue());
+        if (document.containsKey(keyField)) {
+            throw new DataException("field '" + keyField + "': the document already has a field named like "
+                    + KEY_FIELD_CONFIG + "; choose another " + KEY_FIELD_CONFIG);
         }
-        if (DELETE_SOFT.equals(deleteMode)) {
-            row.put(softDeleteField, Boolean.FALSE);
+        Map<String, Object> added = Collections.emptyMap();
+        if (DELETE_SOFT.equals(deleteMode) || !metadataFields.isEmpty()) {
+            added = new LinkedHashMap<>();
+            if (DELETE_SOFT.equals(deleteMode)) {
+                added.put(softDeleteField, Boolean.FALSE);
+            }
+            addMetadata(added, event, operation);
         }
-        addMetadata(row, event, operation);
+        // a view, not a copy: the document is read once more by the next transform, never changed
+        Map<String, Object> row = new RowView(keyField, id, document, added);
         Struct key = keyStruct(id);
         return newRecord(record, key, row, operation);
     }

@@ -25,19 +25,52 @@ import com.fasterxml.jackson.core.JsonGenerator;
  */
 public final class JsonText {
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
+    /** Text buffers larger than this are not kept for the next value. */
+    private static final int RETAINED_BUFFER_CHARS = 64 * 1024;
+    /**
+     * One generator per thread, reused: a JSON column is written for nearly every record, and creating a
+     * generator costs more than writing a small array. A generator that failed mid-value is discarded.
+     */
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
 
     private JsonText() {
     }
 
     /** JSON text of {@code value}; fails when it is nested deeper or would be longer than the limits allow. */
     public static String write(Object value, Limits limits, String path) {
-        BoundedWriter out = new BoundedWriter(limits.maxBytes(), path);
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        Output output = OUTPUT.get();
+        output.writer.reset(limits.maxBytes(), path);
+        try {
+            JsonGenerator generator = output.generator();
             write(generator, value, 1, limits, path);
+            generator.flush();
+            return output.writer.take();
         } catch (IOException e) {
+            output.discard();
             throw new DataException("field '" + path + "': cannot write JSON text: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            output.discard();
+            throw e;
         }
-        return out.toString();
+    }
+
+    /** A thread's writer and the generator bound to it. */
+    private static final class Output {
+        final BoundedWriter writer = new BoundedWriter();
+        JsonGenerator generator;
+
+        JsonGenerator generator() throws IOException {
+            if (generator == null) {
+                generator = FACTORY.createGenerator(writer);
+                generator.setRootValueSeparator(null); // consecutive root values, no separator between them
+            }
+            return generator;
+        }
+
+        void discard() {
+            generator = null;
+            writer.clear();
+        }
     }
 
     private static void write(JsonGenerator out, Object raw, int depth, Limits limits, String path) throws IOException {
@@ -98,31 +131,48 @@ public final class JsonText {
 
     /** A StringBuilder-backed writer that stops, with a clear reason, once the text grows past the limit. */
     private static final class BoundedWriter extends Writer {
-        private final StringBuilder text = new StringBuilder(256);
-        private final int maxChars;
-        private final String path;
+        private StringBuilder text = new StringBuilder(256);
+        private int maxChars;
+        private String path;
 
-        BoundedWriter(int maxChars, String path) {
+        void reset(int maxChars, String path) {
             this.maxChars = maxChars;
             this.path = path;
+            text.setLength(0);
+        }
+
+        /** The text written since the last reset; the buffer is kept for the next value unless it grew large. */
+        String take() {
+            String result = text.toString();
+            clear();
+            return result;
+        }
+
+        void clear() {
+            if (text.capacity() > RETAINED_BUFFER_CHARS) {
+                text = new StringBuilder(256);
+            } else {
+                text.setLength(0);
+            }
         }
 
         @Override
         public void write(char[] chars, int offset, int length) {
-            if (text.length() + length > maxChars) {
-                throw new DataException("field '" + path + "': JSON text longer than " + Limits.MAX_BYTES_CONFIG + "="
-                        + maxChars + " characters");
-            }
+            ensureRoom(length);
             text.append(chars, offset, length);
         }
 
         @Override
         public void write(String str, int offset, int length) {
+            ensureRoom(length);
+            text.append(str, offset, offset + length);
+        }
+
+        private void ensureRoom(int length) {
             if (text.length() + length > maxChars) {
                 throw new DataException("field '" + path + "': JSON text longer than " + Limits.MAX_BYTES_CONFIG + "="
                         + maxChars + " characters");
             }
-            text.append(str, offset, offset + length);
         }
 
         @Override
@@ -131,11 +181,6 @@ public final class JsonText {
 
         @Override
         public void close() {
-        }
-
-        @Override
-        public String toString() {
-            return text.toString();
         }
     }
 }

@@ -40,6 +40,7 @@ public final class TableDeclaration {
     private final String table;
     private final List<Column> columns;
     private final List<Column> keyColumns;
+    private final int[] keyPositions;
     private final Set<String> sourceRoots;
     private final Schema valueSchema;
     private final Schema keySchema;
@@ -54,6 +55,7 @@ public final class TableDeclaration {
             }
         }
         this.keyColumns = Collections.unmodifiableList(keys);
+        this.keyPositions = keys.stream().mapToInt(columns::indexOf).toArray();
         Set<String> roots = new HashSet<>();
         for (Column column : columns) {
             roots.add(column.source().first());
@@ -267,6 +269,11 @@ public final class TableDeclaration {
 
     public List<Column> keyColumns() {
         return keyColumns;
+    }
+
+    /** Positions of the key columns among {@link #columns()}, in key order. */
+    public int[] keyPositions() {
+        return keyPositions.clone();
     }
 
     /** First segments of every column's source path: the document fields this table reads. */
