@@ -116,6 +116,16 @@ class ConnectorConfigsTest {
     }
 
     @Test
+    void theMongoDbSinkChecksDocumentsBeforeItsOrderedBulkWrites() {
+        // a record MongoDB refuses at write time would dead-letter the rest of its ordered batch unwritten, or (refused
+        // by the driver before sending) fail the task: CheckMongoDocument dead-letters it alone, first (RELIABILITY.md)
+        Map<String, String> mongoSink = connectors.get("mongo-sink");
+        assertEquals("true", mongoSink.get("bulk.write.ordered"), "per-key order needs ordered bulk writes");
+        String first = mongoSink.get("transforms").split(",")[0].trim();
+        assertEquals("dev.mongorow.connect.transforms.CheckMongoDocument", mongoSink.get("transforms." + first + ".type"));
+    }
+
+    @Test
     void idempotentWritesEverywhere() {
         Map<String, String> mongoSink = connectors.get("mongo-sink");
         assertTrue(mongoSink.get("document.id.strategy").endsWith("ProvidedInKeyStrategy"),
