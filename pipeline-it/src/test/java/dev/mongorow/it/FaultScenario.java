@@ -57,9 +57,10 @@ import com.mongodb.client.model.Projections;
  *       extra MongoDB writes from records the MongoDB sink applied again (distinct events beyond one per
  *       record; a redelivered record that does not change the document makes no event, so this is a lower
  *       bound). Also raw records on Kafka vs. records produced (producer retries across a broker restart).</li>
- *   <li><b>Time to recover</b>: a marker record is produced the moment each fault is injected; the time until
- *       its row is in MySQL (topics have one partition and every connector one task, so every record produced
- *       before it has landed by then). A marker at 5% of the stream, before any fault, gives the normal lag.</li>
+ *   <li><b>Time to recover</b>: from the injection of a fault until the first record produced after the fault
+ *       was over (component back, or tasks running elsewhere) is in MySQL: topics have one partition and every
+ *       connector one task, so every record produced before it has landed by then. A marker at 5% of the stream,
+ *       before any fault, gives the normal lag.</li>
  *   <li>No dead letter may appear (the stream holds no bad record: a fault must never divert good records), and
  *       no task may be FAILED unless the scenario allows the monitor's restart (then the restarts are counted:
  *       the test does what the monitor DAG does, {@code POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true}).</li>
@@ -193,9 +194,7 @@ final class FaultScenario {
             for (Fault fault : faults) {
                 awaitProduced(produced, (int) (records * fault.at()), sendFailure);
                 index++;
-                String marker = sendMarker(stream, producer, lock, "fault" + index);
                 Instant injected = Instant.now();
-                watcher.watchMarker(marker);
                 log("fault " + index + " at " + produced.get() + " records: " + fault.description());
                 try {
                     fault.action().run(pipeline);
@@ -208,6 +207,8 @@ final class FaultScenario {
                     throw e;
                 }
                 Instant over = Instant.now();
+                // the first record produced after the fault: when its row is in MySQL, so is everything before it
+                watcher.watchMarker(sendMarker(stream, producer, lock, "fault" + index));
                 log("fault " + index + " over after " + seconds(Duration.between(injected, over)));
                 timings.add(new FaultTiming(fault.description(), injected, over, null));
             }
@@ -230,12 +231,15 @@ final class FaultScenario {
             Duration drain = Duration.between(produceEnd, caughtUp);
             log("MySQL exact " + seconds(drain) + " after the last record was produced");
 
-            // a marker the watcher has not seen yet has landed by now (MySQL is exact)
-            Pipeline.await(Duration.ofSeconds(30), "the watcher to see every marker", () -> watcher.allLanded());
+            // when MySQL is exact every marker has landed; give the watcher a moment to see them (if MySQL is not
+            // exact, a marker may never land: its time to recover is then reported as n/a and the checks below fail)
+            for (int i = 0; i < 150 && !watcher.allLanded(); i++) {
+                sleep(200);
+            }
             watcher.stop();
             watcherThread.join(10_000);
             Instant landed = watcher.landed(baseline);
-            baselineLag = Duration.between(baselineSent, landed);
+            baselineLag = landed == null ? null : Duration.between(baselineSent, landed);
             List<FaultTiming> complete = new ArrayList<>();
             for (int i = 0; i < timings.size(); i++) {
                 FaultTiming t = timings.get(i);
@@ -688,8 +692,8 @@ final class FaultScenario {
                 r.liveRows(), ratePerSecond, r.rawOnKafka()));
         for (int i = 0; i < r.faults().size(); i++) {
             FaultTiming t = r.faults().get(i);
-            sb.append(String.format(Locale.ROOT, "- fault %d: %s; fault lasted %s; recovered (marker in MySQL) %s after "
-                            + "injection, %s after the fault was over%n", i + 1, t.description(),
+            sb.append(String.format(Locale.ROOT, "- fault %d: %s; fault lasted %s; recovered (the first record produced "
+                            + "after the fault in MySQL) %s after injection, %s after the fault was over%n", i + 1, t.description(),
                     seconds(Duration.between(t.injected(), t.over())), seconds(t.recovery()), seconds(t.recoveryAfterFault())));
         }
         sb.append(String.format(Locale.ROOT, "- normal lag (marker before any fault): %s; MySQL exact %s after the last "

@@ -10,7 +10,9 @@ import java.util.Arrays;
  */
 final class PoisonRecords {
     enum Kind {
-        NOT_JSON, NOT_AN_OBJECT, MISSING_ID, WRONG_TYPES, DEEP_NESTING, TEN_MEGABYTES, INVALID_UTF8
+        NOT_JSON, NOT_AN_OBJECT, MISSING_ID, WRONG_TYPES, DEEP_NESTING, TEN_MEGABYTES, INVALID_UTF8,
+        /** What MongoDB or its driver refuses at write time (beyond the issue's list: the hazard of ordered bulk writes). */
+        REFUSED_BY_MONGODB
     }
 
     /**
@@ -133,9 +135,39 @@ final class PoisonRecords {
                                 "is not valid UTF-8", null, false);
                 }
             }
+            case REFUSED_BY_MONGODB: {
+                String good = Documents.transaction(tx, 1, 1, "1.5", "2.25", 0);
+                String body = good.substring(1); // without the opening brace
+                switch (i % 6) {
+                    case 0:
+                        return refused(kind, "_id an array", "{\"_id\": [\"" + tx + "\", 2]}", good, "_id is an array");
+                    case 1:
+                        return refused(kind, "_id a regular expression", "{\"_id\": {\"$regularExpression\": {\"pattern\": \"^"
+                                + tx + "\", \"options\": \"\"}}}", good, "_id is a regular expression");
+                    case 2:
+                        return refused(kind, "top-level $set", txKey, "{\"$set\": {\"kind\": \"sell\"}, " + body,
+                                "top-level field '$set' starts with '$'");
+                    case 3:
+                        return refused(kind, "NUL in a field name", txKey, "{\"a\\u0000b\": 1, " + body, "holds a NUL character");
+                    case 4:
+                        return refused(kind, "181 levels", txKey, "{\"nested\": " + "{\"l\": ".repeat(179) + "{}"
+                                + "}".repeat(179) + ", " + body, "nesting deeper than max.depth=180 levels");
+                    default: {
+                        // 3 MB of text, 18 MB of BSON: an array of small numbers
+                        String ones = "[1" + ",1".repeat(1_500_000) + "]";
+                        return refused(kind, "18 MB as BSON", txKey, "{\"ones\": " + ones + ", " + body,
+                                "bytes as BSON, above max.bson.bytes=16777216");
+                    }
+                }
+            }
             default:
                 throw new IllegalArgumentException(kind.toString());
         }
+    }
+
+    /** Refused by CheckMongoDocument, in front of the MongoDB sink: dead-lettered there, nothing in MongoDB. */
+    private static Poison refused(Kind kind, String variant, String key, String value, String reason) {
+        return new Poison(kind, variant, "raw.transactions", utf8(key), utf8(value), "dlq.mongo-sink", reason, null, false);
     }
 
     private Poison wrongTransaction(Kind kind, String tx, String field, String wrong, String reason) {
