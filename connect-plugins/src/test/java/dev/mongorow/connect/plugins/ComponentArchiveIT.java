@@ -76,7 +76,7 @@ class ComponentArchiveIT {
         assertTrue(OWNER.matcher(manifest.at("/owner/username").asText()).matches(), "owner.username");
         assertTrue(manifest.at("/features/single_message_transforms").asBoolean(), "features.single_message_transforms");
         assertEquals("Apache-2.0", manifest.at("/license/0/name").asText());
-        assertEquals(List.of("transform"), strings(manifest.get("component_types")));
+        assertEquals(List.of("transform", "converter"), strings(manifest.get("component_types"))); // StrictStringConverter
         assertTrue(manifest.get("release_date").asText().matches("\\d{4}-\\d{2}-\\d{2}"), "release_date");
         assertFalse(strings(manifest.get("tags")).isEmpty(), "tags");
         assertFalse(strings(manifest.get("requirements")).isEmpty(), "requirements");

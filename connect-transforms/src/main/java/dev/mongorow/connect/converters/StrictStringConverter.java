@@ -33,7 +33,14 @@ import dev.mongorow.connect.transforms.internal.Version;
  * Null stays null (a tombstone). Configuration: none besides the {@code converter.type} Connect passes.
  */
 public class StrictStringConverter implements Converter {
-    private static final ConfigDef CONFIG_DEF = ConverterConfig.newConfigDef();
+    public static final String OVERVIEW_DOC = "Kafka's StringConverter for UTF-8 text, except that bytes which are not "
+            + "valid UTF-8 (RFC 3629: no overlong forms, no encoded surrogates, nothing above U+10FFFF) fail with a "
+            + "DataException naming the topic, key or value, the byte offset and the bytes around it, instead of being "
+            + "replaced by U+FFFD without a word. Converter failures are what Connect's error handling covers: with "
+            + "errors.tolerance=all and a dead-letter topic the record lands there with its original bytes and the "
+            + "reason. Writing is StringConverter's (toString() as UTF-8); null stays null. Use it as key.converter "
+            + "and value.converter of a sink that reads JSON text, such as mongo-kafka-connect's MongoSinkConnector.";
+    public static final ConfigDef CONFIG_DEF = ConverterConfig.newConfigDef();
     /** Bytes around a malformed sequence shown in the message. */
     private static final int CONTEXT_BYTES = 8;
 

@@ -61,8 +61,10 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
     public static final String UNKNOWN_FIELDS_CONFIG = "unknown.fields";
     public static final String UNKNOWN_DROP = "drop";
     public static final String UNKNOWN_FAIL = "fail";
-    private static final String UNKNOWN_FIELDS_DOC = "Top-level document fields that no column reads: 'drop' "
-            + "ignores them, 'fail' raises a DataException listing them (strict schemas).";
+    private static final String UNKNOWN_FIELDS_DOC = "Document fields that no column reads (top-level ones, and "
+            + "the other fields of a nested document that columns read only parts of: address.zip when address.city "
+            + "is declared): 'drop' ignores them, 'fail' raises a DataException listing them (strict schemas). A field "
+            + "a column reads whole, such as a JSON column, covers everything below it.";
 
     public static final String ROUTE_TO_TABLE_CONFIG = "route.to.table";
     private static final String ROUTE_TO_TABLE_DOC = "Set the record's topic to the table name, so a JDBC sink whose table name format is ${topic} "
@@ -166,16 +168,8 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
     }
 
     private void checkUnknownFields(Map<String, Object> document) {
-        List<String> unknown = null;
-        for (String field : document.keySet()) {
-            if (!table.sourceRoots().contains(field)) {
-                if (unknown == null) {
-                    unknown = new ArrayList<>();
-                }
-                unknown.add(field);
-            }
-        }
-        if (unknown != null) {
+        List<String> unknown = table.unreadFields(document);
+        if (!unknown.isEmpty()) {
             throw new DataException("field '" + RecordErrors.excerpt(unknown.get(0)) + "': not a column of table "
                     + table.table() + " (" + UNKNOWN_FIELDS_CONFIG + "=fail); unknown fields: "
                     + RecordErrors.excerpt(unknown.toString()));

@@ -97,6 +97,12 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
 
     /** The _id MongoDB will be given: the key's, as mongo-kafka-connect's ProvidedInKeyStrategy takes it. */
     private void checkKey(String key) {
+        // the sink parses the key recursively: too deep a key would be a StackOverflowError in its task, not a
+        // dead letter, so it is refused here before anything parses it
+        if (deeperThan(key, maxDepth)) {
+            throw new DataException("key: nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth
+                    + " levels, which MongoDB refuses to store: " + RecordErrors.excerpt(key));
+        }
         BsonValue id;
         try {
             BsonDocument document = BsonDocument.parse(key);
@@ -120,6 +126,35 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
                         + "'), which MongoDB refuses in a document id: " + RecordErrors.excerpt(key));
             }
         }
+    }
+
+    /**
+     * True if {@code text} opens more than {@code limit} documents or arrays at once, counting brackets outside
+     * quoted strings (double or single quotes, as the relaxed JSON the MongoDB driver reads allows): a linear
+     * scan that any text, valid JSON or not, survives.
+     */
+    static boolean deeperThan(String text, int limit) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '{' || c == '[') {
+                if (++depth > limit) {
+                    return true;
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
+        return false;
     }
 
     private static String dollarField(BsonDocument document) {
@@ -171,7 +206,13 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
                 }
             }
         } catch (IOException e) {
-            return; // not standard JSON (shell syntax, or broken): the sink parses or dead-letters it itself
+            // not standard JSON (shell syntax, or broken): the sink parses or dead-letters it itself, provided
+            // its recursive parser does not overflow the stack first
+            if (deeperThan(value, maxDepth)) {
+                throw new DataException("nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth + " levels, which "
+                        + "MongoDB refuses to store");
+            }
+            return;
         }
         if ((long) value.length() * BSON_PER_JSON_CHARACTER > maxBsonBytes) {
             checkBsonSize(value);

@@ -23,6 +23,7 @@ import org.apache.kafka.connect.transforms.util.SimpleConfig;
 
 import dev.mongorow.connect.transforms.internal.Column;
 import dev.mongorow.connect.transforms.internal.ColumnNames;
+import dev.mongorow.connect.transforms.internal.ColumnType;
 import dev.mongorow.connect.transforms.internal.Documents;
 import dev.mongorow.connect.transforms.internal.ExtendedJson;
 import dev.mongorow.connect.transforms.internal.FieldPath;
@@ -65,10 +66,12 @@ public abstract class FlattenDocument<R extends ConnectRecord<R>> implements Tra
             + "column names with '_' (JDBC sinks do not quote identifiers by default).";
 
     public static final ConfigDef CONFIG_DEF = Limits.define(new ConfigDef()
-            .define(DELIMITER_CONFIG, ConfigDef.Type.STRING, "_", ConfigDef.Importance.MEDIUM, DELIMITER_DOC)
+            .define(DELIMITER_CONFIG, ConfigDef.Type.STRING, "_", new ConfigDef.NonEmptyString(), ConfigDef.Importance.MEDIUM,
+                    DELIMITER_DOC)
             .define(FLATTEN_DEPTH_CONFIG, ConfigDef.Type.INT, 8, ConfigDef.Range.between(0, 100),
                     ConfigDef.Importance.MEDIUM, FLATTEN_DEPTH_DOC)
-            .define(JSON_FIELDS_CONFIG, ConfigDef.Type.LIST, "", ConfigDef.Importance.MEDIUM, JSON_FIELDS_DOC)
+            .define(JSON_FIELDS_CONFIG, ConfigDef.Type.LIST, "", FieldPath.LIST_VALIDATOR, ConfigDef.Importance.MEDIUM,
+                    JSON_FIELDS_DOC)
             .define(NAME_MAX_LENGTH_CONFIG, ConfigDef.Type.INT, TableDeclaration.MAX_IDENTIFIER_LENGTH,
                     ConfigDef.Range.between(16, 1024), ConfigDef.Importance.LOW, NAME_MAX_LENGTH_DOC)
             .define(NAME_SANITIZE_CONFIG, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.LOW, NAME_SANITIZE_DOC));
@@ -170,6 +173,12 @@ public abstract class FlattenDocument<R extends ConnectRecord<R>> implements Tra
         if (value instanceof Float) {
             return ((Float) value).doubleValue();
         }
+        if (value instanceof BigDecimal) {
+            return ColumnType.mysqlDecimal((BigDecimal) value, path);
+        }
+        if (value instanceof Date) {
+            return ColumnType.mysqlDatetime((Date) value, path);
+        }
         if (value instanceof Short || value instanceof Byte) {
             return ((Number) value).intValue();
         }
@@ -229,6 +238,8 @@ public abstract class FlattenDocument<R extends ConnectRecord<R>> implements Tra
             }
             if (leaf != null && plan.asJson.get(i)) {
                 leaf = JsonText.write(leaf, limits, String.join(".", plan.sources.get(i)));
+            } else if (leaf instanceof Date) {
+                ColumnType.mysqlDatetime((Date) leaf, String.join(".", plan.sources.get(i)));
             }
             flat.put(plan.schema.fields().get(i), leaf);
         }

@@ -80,21 +80,29 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
     public static final int MIN_SECRET_LENGTH = 16;
 
     public static final ConfigDef CONFIG_DEF = Limits.define(new ConfigDef()
-            .define(HMAC_FIELDS_CONFIG, ConfigDef.Type.LIST, "", ConfigDef.Importance.HIGH, HMAC_FIELDS_DOC)
+            .define(HMAC_FIELDS_CONFIG, ConfigDef.Type.LIST, "", FieldPath.LIST_VALIDATOR, ConfigDef.Importance.HIGH, HMAC_FIELDS_DOC)
             .define(HMAC_SECRET_CONFIG, ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.HIGH, HMAC_SECRET_DOC)
             .define(HMAC_ENCODING_CONFIG, ConfigDef.Type.STRING, "hex", ConfigDef.ValidString.in("hex", "base64"),
                     ConfigDef.Importance.LOW, HMAC_ENCODING_DOC)
             .define(HMAC_NORMALIZE_CONFIG, ConfigDef.Type.STRING, "none",
                     ConfigDef.ValidString.in("none", "lowercase", "trim_lowercase"), ConfigDef.Importance.LOW,
                     HMAC_NORMALIZE_DOC)
-            .define(MASK_FIELDS_CONFIG, ConfigDef.Type.LIST, "", ConfigDef.Importance.HIGH, MASK_FIELDS_DOC)
+            .define(MASK_FIELDS_CONFIG, ConfigDef.Type.LIST, "", FieldPath.LIST_VALIDATOR, ConfigDef.Importance.HIGH, MASK_FIELDS_DOC)
             .define(MASK_KEEP_LAST_CONFIG, ConfigDef.Type.INT, 4, ConfigDef.Range.atLeast(0),
                     ConfigDef.Importance.LOW, MASK_KEEP_LAST_DOC)
             .define(MASK_CHAR_CONFIG, ConfigDef.Type.STRING, "*", new SingleCharacter(), ConfigDef.Importance.LOW,
                     MASK_CHAR_DOC)
-            .define(NULL_FIELDS_CONFIG, ConfigDef.Type.LIST, "", ConfigDef.Importance.HIGH, NULL_FIELDS_DOC));
+            .define(NULL_FIELDS_CONFIG, ConfigDef.Type.LIST, "", FieldPath.LIST_VALIDATOR, ConfigDef.Importance.HIGH, NULL_FIELDS_DOC));
 
-    private enum Action { HMAC, MASK, NULL }
+    private enum Action {
+        HMAC("hash"), MASK("mask"), NULL("null");
+
+        final String verb;
+
+        Action(String verb) {
+            this.verb = verb;
+        }
+    }
 
     /** One protected path and what to do at its end. */
     private static final class Rule {
@@ -178,9 +186,15 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
         try {
             Schema schema = operatingSchema(record);
             if (schema == null) {
-                Object updated = value;
+                Object updated = ExtendedJson.unwrap(value);
+                if (!(updated instanceof Map)) {
+                    // JSON text or bytes would pass with their personal data untouched: refuse them instead
+                    throw new DataException("expected a document (a map, or a struct with a schema), got "
+                            + RecordErrors.describe(updated) + "; put ProtectFields after ChangeEventToRow or a "
+                            + "converter that parses the JSON");
+                }
                 for (Rule rule : rules) {
-                    updated = protect(ExtendedJson.unwrap(updated), rule, 0);
+                    updated = protect(ExtendedJson.unwrap(updated), rule, 0, 1);
                 }
                 return newRecord(record, null, updated);
             }
@@ -199,8 +213,12 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
         }
     }
 
-    /** Schemaless: returns {@code node} with the rule applied below it, copying only what changes. */
-    private Object protect(Object node, Rule rule, int index) {
+    /**
+     * Schemaless: returns {@code node} with the rule applied below it, copying only what changes. {@code depth}
+     * counts documents and arrays from the top (arrays of arrays keep the path's index, so only depth bounds them).
+     */
+    private Object protect(Object node, Rule rule, int index, int depth) {
+        limits.checkDepth(depth, rule.path.toString());
         if (node instanceof List) {
             List<?> list = (List<?>) node;
             int arrayIndex = FieldPath.arrayIndex(rule.path.segment(index));
@@ -210,7 +228,7 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
                 }
                 Object child = list.get(arrayIndex);
                 Object updated = index == rule.path.length() - 1 ? leaf(child, rule)
-                        : protect(ExtendedJson.unwrap(child), rule, index + 1);
+                        : protect(ExtendedJson.unwrap(child), rule, index + 1, depth + 1);
                 if (updated == child) {
                     return node;
                 }
@@ -221,7 +239,7 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
             List<Object> copy = null;
             for (int i = 0; i < list.size(); i++) {
                 Object element = list.get(i);
-                Object updated = protect(ExtendedJson.unwrap(element), rule, index);
+                Object updated = protect(ExtendedJson.unwrap(element), rule, index, depth + 1);
                 if (updated != element) {
                     if (copy == null) {
                         copy = new ArrayList<>(list);
@@ -241,7 +259,7 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
         }
         Object child = map.get(segment);
         Object updated = index == rule.path.length() - 1 ? leaf(child, rule)
-                : protect(ExtendedJson.unwrap(child), rule, index + 1);
+                : protect(ExtendedJson.unwrap(child), rule, index + 1, depth + 1);
         if (updated == child) {
             return node;
         }
@@ -266,15 +284,43 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
                         builder.field(field.name(), field.schema());
                     }
                 }
-                return builder.build();
+                return copyOptionality(schema, builder).build(); // an optional nested struct stays optional
             }
             case ARRAY: {
                 SchemaBuilder builder = SchemaBuilder.array(updateSchema(schema.valueSchema(), prefix));
                 return copyOptionality(schema, builder).build();
             }
+            case MAP:
+                return updateMapSchema(schema, prefix);
             default:
                 return schema;
         }
+    }
+
+    /**
+     * A map on a protected path: its entries are data, so a rule can only name an entry whose value is the leaf
+     * ("contacts.email" in a map of strings). One value schema covers every entry: a hashed or masked entry is
+     * possible when the values are strings, a nulled one always; anything else fails rather than pass the data.
+     */
+    private Schema updateMapSchema(Schema schema, String prefix) {
+        Action action = null;
+        for (Rule rule : rules) {
+            String path = rule.path.toString();
+            if (!path.startsWith(prefix + ".")) {
+                continue;
+            }
+            String rest = path.substring(prefix.length() + 1);
+            if (rest.indexOf('.') >= 0 || (rule.action != Action.NULL && schema.valueSchema().type() != Schema.Type.STRING)) {
+                throw new DataException("field '" + path + "' is inside the map '" + prefix + "' of "
+                        + schema.valueSchema().type() + " values, which ProtectFields cannot " + rule.action.verb
+                        + " with a schema (only entries of a map of strings can be hashed or masked, and entries "
+                        + "of any map nulled): declare '" + prefix + "' as a struct, or protect the record schemaless");
+            }
+            action = action == null || action == rule.action ? rule.action : Action.HMAC; // mixed: strings either way
+        }
+        Schema valueSchema = action == Action.NULL ? leafSchema(schema.valueSchema(), Action.NULL)
+                : Schema.OPTIONAL_STRING_SCHEMA;
+        return copyOptionality(schema, SchemaUtil.copySchemaBasics(schema, SchemaBuilder.map(schema.keySchema(), valueSchema))).build();
     }
 
     private Struct updateStruct(Struct struct, Schema updatedSchema, String prefix) {
@@ -297,6 +343,16 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
     private Object updateNested(Object value, Schema updatedSchema, String path) {
         if (value instanceof Struct) {
             return updateStruct((Struct) value, updatedSchema, path);
+        }
+        if (value instanceof Map && updatedSchema.type() == Schema.Type.MAP) {
+            Map<Object, Object> copy = new LinkedHashMap<>((Map<?, ?>) value);
+            for (Map.Entry<Object, Object> entry : copy.entrySet()) {
+                Rule rule = ruleAt(path + "." + entry.getKey());
+                if (rule != null) {
+                    entry.setValue(leaf(entry.getValue(), rule));
+                }
+            }
+            return copy;
         }
         if (value instanceof List && updatedSchema.type() == Schema.Type.ARRAY) {
             List<Object> copy = new ArrayList<>(((List<?>) value).size());
@@ -387,7 +443,7 @@ public abstract class ProtectFields<R extends ConnectRecord<R>> implements Trans
             return Instant.ofEpochMilli(((Date) value).getTime()).toString();
         }
         if (value instanceof java.math.BigDecimal) {
-            return ((java.math.BigDecimal) value).toPlainString();
+            return dev.mongorow.connect.transforms.internal.ColumnType.plainText((java.math.BigDecimal) value);
         }
         if (value instanceof Map || value instanceof List || value instanceof Struct) {
             return JsonText.write(value, limits, rule.path.toString());

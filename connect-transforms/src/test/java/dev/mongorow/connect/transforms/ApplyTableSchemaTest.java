@@ -145,6 +145,45 @@ class ApplyTableSchemaTest {
                 + "partition=3 offset=42]"), e.getMessage());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "balance|1e2000000000|(exponent beyond +/-6176, the range of a MongoDB decimal)",
+        "balance|-1E-2000000000|(exponent beyond +/-6176, the range of a MongoDB decimal)",
+        "visits|1e2000000000|field 'visits': expected INT64, got string \"1e2000000000\"",
+        "visits|1e-2000000000|field 'visits': expected INT64, got string \"1e-2000000000\"",
+    })
+    void hugeExponentsFailAtOnce(String field, String raw, String message) {
+        // rescaling 1e2000000000 would need a number of two billion digits: an OutOfMemoryError, not a dead letter
+        Map<String, Object> user = user();
+        user.put(field, raw);
+        DataException e = assertThrows(DataException.class, () -> configured().apply(record(null, user)));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void depthLimit() {
+        Map<String, Object> user = user();
+        Object nested = 1;
+        for (int i = 0; i < 20; i++) {
+            nested = Map.of("n", nested);
+        }
+        user.put("accounts", nested);
+        DataException e = assertThrows(DataException.class, () -> configured("max.depth", "10").apply(record(null, user)));
+        assertTrue(e.getMessage().contains("nesting deeper than max.depth=10"), e.getMessage());
+    }
+
+    @Test
+    void numbersLongerThanAnyNumberFailAtOnce() {
+        // megabytes of digits would take minutes to parse into a BigDecimal
+        for (String field : List.of("balance", "visits", "score")) {
+            Map<String, Object> user = user();
+            user.put(field, "9".repeat(4_000_000));
+            DataException e = assertThrows(DataException.class, () -> configured().apply(record(null, user)));
+            assertTrue(e.getMessage().contains("field '" + field + "'") && e.getMessage().contains(
+                    "got a string of 4000000 characters, longer than any number (at most 400)"), e.getMessage());
+        }
+    }
+
     @Test
     void documentsCannotGoIntoScalarColumns() {
         Map<String, Object> user = user();
@@ -181,7 +220,12 @@ class ApplyTableSchemaTest {
         assertEquals("Elizabeth Ray", row(user).get("name"));
         DataException e = assertThrows(DataException.class,
                 () -> configured("unknown.fields", "fail").apply(record(null, user)));
-        assertTrue(e.getMessage().contains("field 'nickname': not a column of table users"), e.getMessage());
+        assertTrue(e.getMessage().contains("not a column of table users (unknown.fields=fail); unknown fields: "
+                + "[address.zip, nickname]"), "nested too: only address.city is declared; " + e.getMessage());
+        Map<String, Object> known = user();
+        known.put("address", Map.of("city", "Vasqueztown"));
+        assertEquals("Vasqueztown", ((Struct) configured("unknown.fields", "fail").apply(record(null, known)).value())
+                .get("city"), "accounts is read by index and whole: nothing below it is unknown");
     }
 
     @Test

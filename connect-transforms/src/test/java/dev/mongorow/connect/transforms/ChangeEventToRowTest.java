@@ -55,6 +55,18 @@ class ChangeEventToRowTest {
         return ((Struct) record.key()).get("id");
     }
 
+    @Test
+    void depthAndSizeLimits() {
+        String deep = "{\"_id\": 1, \"a\": " + "{\"a\": ".repeat(20) + "1" + "}".repeat(20) + "}";
+        DataException tooDeep = assertThrows(DataException.class,
+                () -> apply(props("max.depth", "10"), record(null, changeEvent("insert", "1", deep))));
+        assertTrue(tooDeep.getMessage().contains("nesting deeper than max.depth=10"), tooDeep.getMessage());
+        assertEquals(1, ((Number) keyId(apply(props("max.depth", "30"), record(null, changeEvent("insert", "1", deep))))).intValue());
+        DataException tooLarge = assertThrows(DataException.class,
+                () -> apply(props("max.bytes", "100"), record(null, changeEvent("insert", "1", DOC))));
+        assertTrue(tooLarge.getMessage().contains("above max.bytes=100"), tooLarge.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"insert", "update", "replace"})
     void rowChangesBecomeKeyAndDocument(String operation) {

@@ -38,6 +38,22 @@ class CheckMongoDocumentTest {
     }
 
     @Test
+    void deepKeysAndDeepShellSyntaxAreRefusedBeforeAnyRecursiveParser() {
+        CheckMongoDocument<SinkRecord> t = check();
+        String deepKey = "{\"_id\": " + "[".repeat(20_000) + "]".repeat(20_000) + "}";
+        assertTrue(refused(t, deepKey, DOC).contains("key: nesting deeper than max.depth=180 levels"));
+        String deepShell = "{_id: 'deep', n: " + "{n: ".repeat(20_000) + "1" + "}".repeat(20_001);
+        assertTrue(refused(t, KEY, deepShell).contains("nesting deeper than max.depth=180 levels"));
+    }
+
+    @Test
+    void bracketsInsideStringsDoNotCount() {
+        String brackets = "{\"a\": \"" + "{[".repeat(500) + "\", \"b\": '\\' {{{{ [[[[ '}";
+        assertEquals(false, CheckMongoDocument.deeperThan(brackets, 2));
+        assertEquals(true, CheckMongoDocument.deeperThan("{\"a\": [[1]]}", 2));
+    }
+
+    @Test
     void whatMongoDbStoresPassesUnchanged() {
         CheckMongoDocument<SinkRecord> t = check();
         for (Object[] kv : new Object[][] {

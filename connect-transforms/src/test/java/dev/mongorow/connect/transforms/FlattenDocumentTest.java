@@ -141,6 +141,37 @@ class FlattenDocumentTest {
     }
 
     @Test
+    void namingOptions() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("first-name", "x");
+        doc.put("l".repeat(40), 2);
+        List<String> raw = names(value("name.sanitize", "false", "name.max.length", "32").apply(record(null, doc)).valueSchema());
+        assertEquals("first-name", raw.get(0), "name.sanitize=false keeps the name as it is");
+        assertEquals(32, raw.get(1).length());
+        assertTrue(raw.get(1).matches("l{23}_[0-9a-f]{8}"), raw.get(1));
+    }
+
+    @Test
+    void valuesMySqlCannotHoldFailInTheTransform() {
+        DataException beforeYear1000 = assertThrows(DataException.class, () -> value().apply(record(null,
+                Map.of("born", Map.of("$date", Map.of("$numberLong", "-62135596800000")))))); // year 1
+        assertTrue(beforeYear1000.getMessage().contains("field 'born': expected a date between years 1000 and 9999"),
+                beforeYear1000.getMessage());
+        DataException tooPrecise = assertThrows(DataException.class, () -> value().apply(record(null,
+                Map.of("x", Map.of("$numberDecimal", "1E-31")))));
+        assertTrue(tooPrecise.getMessage().contains("field 'x': expected a DECIMAL MySQL can hold"), tooPrecise.getMessage());
+        Struct big = (Struct) value().apply(record(null, Map.of("x", Map.of("$numberDecimal", "1E+30")))).value();
+        assertEquals(new BigDecimal("1000000000000000000000000000000"), big.get("x"), "a negative scale becomes 0, exactly");
+    }
+
+    @Test
+    void sizeLimit() {
+        DataException e = assertThrows(DataException.class, () -> value("max.bytes", "1024").apply(record(null,
+                "{\"x\": \"" + "a".repeat(2000) + "\"}")));
+        assertTrue(e.getMessage().contains("max.bytes=1024"), e.getMessage());
+    }
+
+    @Test
     void deepDocumentsFailCleanly() {
         Map<String, Object> doc = Map.of("x", 1);
         for (int i = 0; i < 80; i++) {

@@ -130,6 +130,74 @@ class ProtectFieldsTest {
     }
 
     @Test
+    void textOrBytesNeverPassWithTheirPersonalData() {
+        ProtectFields<SinkRecord> transform = value("hmac.fields", "email", "hmac.secret", SECRET);
+        org.apache.kafka.connect.errors.DataException text = assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> transform.apply(record(null, "{\"email\": \"arroyocolton@gmail.com\"}")));
+        assertTrue(text.getMessage().contains("expected a document") && text.getMessage().contains("after ChangeEventToRow"),
+                text.getMessage());
+        assertTrue(text.getMessage().contains("topic=" + Records.TOPIC), text.getMessage());
+        assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> transform.apply(record(null, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void deepArraysOnAPathFailWithADataException() {
+        ProtectFields<SinkRecord> transform = value("null.fields", "a.b", "max.depth", "50");
+        Object nested = Map.of("b", 1);
+        for (int i = 0; i < 10_000; i++) {
+            nested = List.of(nested);
+        }
+        Object deep = nested;
+        org.apache.kafka.connect.errors.DataException e = assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> transform.apply(record(null, Map.of("a", deep))));
+        assertTrue(e.getMessage().contains("nesting deeper than max.depth=50"), e.getMessage());
+    }
+
+    @Test
+    void hashedDocumentsRespectTheSizeLimit() {
+        // a document at a hashed path is hashed as its JSON text, which max.bytes bounds
+        ProtectFields<SinkRecord> transform = value("hmac.fields", "profile", "hmac.secret", SECRET, "max.bytes", "64");
+        org.apache.kafka.connect.errors.DataException e = assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> transform.apply(record(null, Map.of("profile", Map.of("bio", "x".repeat(100))))));
+        assertTrue(e.getMessage().contains("max.bytes=64"), e.getMessage());
+        assertEquals(64, ((String) ((Map<?, ?>) transform.apply(record(null, Map.of("profile", Map.of("bio", "short"))))
+                .value()).get("profile")).length());
+    }
+
+    @Test
+    void entriesOfAMapOfStringsWithASchema() {
+        Schema contacts = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).optional().build();
+        Schema schema = SchemaBuilder.struct().field("id", Schema.STRING_SCHEMA).field("contacts", contacts).build();
+        Struct input = new Struct(schema).put("id", "a")
+                .put("contacts", Map.of("email", "arroyocolton@gmail.com", "city", "Lyon"));
+        SinkRecord out = value("hmac.fields", "contacts.email", "hmac.secret", SECRET)
+                .apply(Records.record("t", null, null, schema, input));
+        Struct row = (Struct) out.value();
+        assertEquals(Map.of("email", EMAIL_HMAC, "city", "Lyon"), row.getMap("contacts"));
+        assertTrue(out.valueSchema().field("contacts").schema().isOptional(), "an optional map stays optional");
+        SinkRecord nulled = value("null.fields", "contacts.email").apply(Records.record("t", null, null, schema, input));
+        assertNull(((Struct) nulled.value()).getMap("contacts").get("email"));
+
+        Schema pins = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build();
+        Schema withPins = SchemaBuilder.struct().field("pins", pins).build();
+        org.apache.kafka.connect.errors.DataException e = assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> value("mask.fields", "pins.card").apply(Records.record("t", null, null, withPins,
+                        new Struct(withPins).put("pins", Map.of("card", 1234)))));
+        assertTrue(e.getMessage().contains("field 'pins.card' is inside the map 'pins' of INT32 values"), e.getMessage());
+    }
+
+    @Test
+    void anOptionalNestedStructStaysOptional() {
+        Schema contact = SchemaBuilder.struct().field("phone", Schema.OPTIONAL_STRING_SCHEMA).optional().build();
+        Schema schema = SchemaBuilder.struct().field("id", Schema.STRING_SCHEMA).field("contact", contact).build();
+        SinkRecord out = value("mask.fields", "contact.phone")
+                .apply(Records.record("t", null, null, schema, new Struct(schema).put("id", "a")));
+        assertTrue(out.valueSchema().field("contact").schema().isOptional());
+        assertNull(((Struct) out.value()).get("contact"));
+    }
+
+    @Test
     void configErrors() {
         assertThrows(ConfigException.class, () -> value());
         assertThrows(ConfigException.class, () -> value("hmac.fields", "email"));

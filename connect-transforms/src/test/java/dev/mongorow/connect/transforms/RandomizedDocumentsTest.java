@@ -50,6 +50,12 @@ class RandomizedDocumentsTest {
                 configured(new ChangeEventToRow<>(), "other.operations", "fail"),
                 configured(new FlattenDocument.Value<>(), "flatten.depth", "5", "name.max.length", "32"));
 
+        // the MongoDB sink's side: raw records as text, the generated text as value and, inside {"_id": ...}, as key
+        CheckMongoDocument<SinkRecord> check = configured(new CheckMongoDocument<>());
+        dev.mongorow.connect.transforms.predicates.ChangeOperationIs<SinkRecord> isDelete =
+                new dev.mongorow.connect.transforms.predicates.ChangeOperationIs<>();
+        isDelete.configure(Map.of("operations", "delete,document"));
+
         int records = 0;
         int dataErrors = 0;
         int compared = 0;
@@ -57,6 +63,22 @@ class RandomizedDocumentsTest {
             Object value = input(random, i);
             if (value instanceof String) {
                 compared += sameAsDriver((String) value, i) ? 1 : 0;
+                SinkRecord raw = new SinkRecord("raw.t", 0, null, "{\"_id\": " + value + "}", null, value, i);
+                try {
+                    check.apply(raw);
+                } catch (DataException e) {
+                    if (!String.valueOf(e.getMessage()).startsWith("CheckMongoDocument failed on record [topic=raw.t partition=0 offset=" + i + "]")) {
+                        fail("document " + i + " (seed " + SEED + "): CheckMongoDocument failed without a proper reason: "
+                                + e.getMessage() + "\ninput: " + excerpt(value), e);
+                    }
+                } catch (Throwable t) {
+                    fail("document " + i + " (seed " + SEED + ") escaped CheckMongoDocument as " + t + "\ninput: " + excerpt(value), t);
+                }
+            }
+            try {
+                isDelete.test(new SinkRecord("mongo.db.t", 0, null, null, null, value, i)); // a predicate never throws
+            } catch (Throwable t) {
+                fail("document " + i + " (seed " + SEED + ") made ChangeOperationIs throw " + t + "\ninput: " + excerpt(value), t);
             }
             for (List<Transformation<SinkRecord>> chain : List.of(toRowChain, flattenChain)) {
                 SinkRecord record = new SinkRecord("mongo.db.t", 0, null, null, null, value, i);

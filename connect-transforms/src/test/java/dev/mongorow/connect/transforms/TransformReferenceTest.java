@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.mongorow.connect.converters.StrictStringConverter;
 import dev.mongorow.connect.transforms.predicates.ChangeOperationIs;
 
 /**
@@ -136,6 +137,7 @@ class TransformReferenceTest {
         for (Entry entry : entries()) {
             md.append("- [").append(simpleName(entry.type)).append("](#").append(anchor(entry.type)).append(")\n");
         }
+        md.append("- [StrictStringConverter](#strictstringconverter) (a converter)\n");
         md.append('\n');
         for (Entry entry : entries()) {
             md.append("## ").append(simpleName(entry.type)).append("\n\n");
@@ -152,6 +154,30 @@ class TransformReferenceTest {
             }
             md.append("\n### Example\n\n");
             md.append(example(entry));
+        }
+        md.append(converter());
+        return md.toString();
+    }
+
+    /** The converter: its overview, its keys (Connect's own converter.type only) and a real failure. */
+    private static String converter() {
+        StringBuilder md = new StringBuilder("## StrictStringConverter\n\n`")
+                .append(StrictStringConverter.class.getName()).append("`\n\n")
+                .append(StrictStringConverter.OVERVIEW_DOC).append("\n\n")
+                .append("Config keys: none of its own (Connect passes `converter.type`).\n\n### Example\n\n")
+                .append("Connector config (fragment):\n\n```json\n{\n  \"key.converter\" : \"")
+                .append(StrictStringConverter.class.getName()).append("\",\n  \"value.converter\" : \"")
+                .append(StrictStringConverter.class.getName()).append("\"\n}\n```\n\n");
+        StrictStringConverter converter = new StrictStringConverter();
+        converter.configure(Map.of(), false);
+        byte[] bytes = "{\"name\": \"am\u00e9lie\"}".getBytes(StandardCharsets.UTF_8);
+        bytes[bytes.length - 6] = 0x28; // C3 A9 (é) becomes C3 28: a lead byte without its continuation
+        try {
+            converter.toConnectData("raw.users", bytes);
+            throw new AssertionError("invalid UTF-8 was accepted");
+        } catch (org.apache.kafka.connect.errors.DataException e) {
+            md.append("A value whose bytes are `").append(java.util.HexFormat.ofDelimiter(" ").withUpperCase().formatHex(bytes))
+                    .append("` fails with:\n\n```\n").append(e.getMessage()).append("\n```\n");
         }
         return md.toString();
     }

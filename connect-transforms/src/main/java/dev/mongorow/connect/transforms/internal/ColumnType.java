@@ -29,6 +29,17 @@ public enum ColumnType {
     static final long MIN_DATETIME_MILLIS = Instant.parse("1000-01-01T00:00:00Z").toEpochMilli();
     static final long MAX_DATETIME_MILLIS = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
     private static final long MILLIS_PER_DAY = 86_400_000L;
+    /**
+     * Longest numeric text coerced to a number: MySQL's widest number (DECIMAL(65)) with sign, point, exponent
+     * and leading zeros fits many times over. Parsing megabytes of digits into a BigDecimal is quadratic, so a
+     * longer text fails at once instead of stalling the task.
+     */
+    static final int MAX_NUMBER_TEXT = 400;
+    /**
+     * Widest decimal exponent accepted: Decimal128's (MongoDB's decimal). A larger one ("1e2000000000") is no
+     * MongoDB decimal, fits no MySQL DECIMAL, and rescaling it would need a number of a billion digits.
+     */
+    static final int MAX_DECIMAL_EXPONENT = 6176;
 
     /** Parses a type name of the declaration language (case-insensitive, MySQL aliases accepted). */
     public static ColumnType parse(String name) {
@@ -95,7 +106,7 @@ public enum ColumnType {
         if (value instanceof String) {
             text = (String) value;
         } else if (value instanceof BigDecimal) {
-            text = ((BigDecimal) value).toPlainString();
+            text = plainText((BigDecimal) value);
         } else if (value instanceof Number || value instanceof Boolean) {
             text = value.toString();
         } else if (value instanceof Date) {
@@ -113,6 +124,40 @@ public enum ColumnType {
                     + RecordErrors.describe(text));
         }
         return text;
+    }
+
+    /** MySQL's DECIMAL holds at most 65 digits, 30 of them after the point. */
+    public static final int MYSQL_MAX_DECIMAL_PRECISION = 65;
+    public static final int MYSQL_MAX_DECIMAL_SCALE = 30;
+
+    /**
+     * A decimal of undeclared type as MySQL can hold it: a negative scale (1E+30) becomes 0 (exact), anything with
+     * more than 65 digits or 30 after the point fails here, in the transform, instead of in the sink.
+     */
+    public static BigDecimal mysqlDecimal(BigDecimal value, String path) {
+        if (Math.abs(value.scale()) > MAX_DECIMAL_EXPONENT) {
+            throw RecordErrors.field(path, "a DECIMAL MySQL can hold (at most 65 digits, 30 after the point)", value);
+        }
+        BigDecimal d = value.scale() < 0 ? value.setScale(0) : value;
+        if (d.precision() > MYSQL_MAX_DECIMAL_PRECISION || d.scale() > MYSQL_MAX_DECIMAL_SCALE) {
+            throw RecordErrors.field(path, "a DECIMAL MySQL can hold (at most 65 digits, 30 after the point)", value);
+        }
+        return d;
+    }
+
+    /** Fails unless the instant is within MySQL's DATETIME range (years 1000 to 9999). */
+    public static Date mysqlDatetime(Date value, String path) {
+        long millis = value.getTime();
+        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + path + "': expected a date between years "
+                    + "1000 and 9999 (MySQL's range), got " + Instant.ofEpochMilli(millis));
+        }
+        return value;
+    }
+
+    /** Plain notation ("1000.50"), except for exponents no MongoDB decimal has, whose plain text could be gigabytes. */
+    public static String plainText(BigDecimal value) {
+        return Math.abs(value.scale()) > MAX_DECIMAL_EXPONENT ? value.toString() : value.toPlainString();
     }
 
     private static Integer toInt32(Object value, Column column) {
@@ -141,7 +186,7 @@ public enum ColumnType {
             return ((BigInteger) value).longValueExact();
         }
         if (value instanceof String) {
-            String s = ((String) value).trim();
+            String s = numberText((String) value, column);
             try {
                 return Long.parseLong(s);
             } catch (NumberFormatException e) {
@@ -151,12 +196,23 @@ public enum ColumnType {
         throw fail(column, value);
     }
 
+    /** The trimmed text of a number held in a string, refused at once when far too long to be one. */
+    private static String numberText(String value, Column column) {
+        if (value.length() > MAX_NUMBER_TEXT) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
+                    + "': expected " + column.typeText() + ", got a string of " + value.length()
+                    + " characters, longer than any number (at most " + MAX_NUMBER_TEXT + "): "
+                    + RecordErrors.describe(value));
+        }
+        return value.trim();
+    }
+
     private static Double toFloat64(Object value, Column column) {
         double d;
         if (value instanceof Number) {
             d = ((Number) value).doubleValue();
         } else if (value instanceof String) {
-            d = Double.parseDouble(((String) value).trim());
+            d = Double.parseDouble(numberText((String) value, column));
         } else {
             throw fail(column, value);
         }
@@ -202,9 +258,14 @@ public enum ColumnType {
             }
             d = BigDecimal.valueOf(v);
         } else if (value instanceof String) {
-            d = new BigDecimal(((String) value).trim());
+            d = new BigDecimal(numberText((String) value, column));
         } else {
             throw fail(column, value);
+        }
+        if (Math.abs(d.scale()) > MAX_DECIMAL_EXPONENT) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
+                    + "': expected a value that fits " + column.typeText() + ", got " + RecordErrors.describe(value)
+                    + " (exponent beyond +/-" + MAX_DECIMAL_EXPONENT + ", the range of a MongoDB decimal)");
         }
         BigDecimal scaled = d.setScale(column.scale(), column.rounding());
         if (scaled.precision() - scaled.scale() > column.precision() - column.scale()) {

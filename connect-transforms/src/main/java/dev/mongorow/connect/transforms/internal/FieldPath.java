@@ -22,6 +22,27 @@ public final class FieldPath {
         this.segments = segments;
     }
 
+    /**
+     * Validator of a LIST config of paths: every entry must parse, so Connect's validate endpoint reports a bad
+     * path on its key before the connector starts.
+     */
+    public static final org.apache.kafka.common.config.ConfigDef.Validator LIST_VALIDATOR =
+            new org.apache.kafka.common.config.ConfigDef.Validator() {
+                @Override
+                public void ensureValid(String name, Object value) {
+                    if (value instanceof List<?> list) {
+                        for (Object entry : list) {
+                            parse(String.valueOf(entry), name);
+                        }
+                    }
+                }
+
+                @Override
+                public String toString() {
+                    return "comma-separated field paths (a.b.c; `a.b` for a name holding a dot)";
+                }
+            };
+
     /** Parses a path; {@code configKey} names the setting it came from, for the error message. */
     public static FieldPath parse(String text, String configKey) {
         String trimmed = text == null ? "" : text.trim();

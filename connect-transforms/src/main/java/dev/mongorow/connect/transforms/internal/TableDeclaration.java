@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -42,8 +43,37 @@ public final class TableDeclaration {
     private final List<Column> keyColumns;
     private final int[] keyPositions;
     private final Set<String> sourceRoots;
+    /** Source paths as a tree: segment -> subtree (a map), or WHOLE where a column reads everything below. */
+    private final Map<String, Object> readTree;
+    private static final Object WHOLE = new Object();
     private final Schema valueSchema;
     private final Schema keySchema;
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readTree(List<Column> columns) {
+        Map<String, Object> root = new java.util.HashMap<>();
+        for (Column column : columns) {
+            Map<String, Object> node = root;
+            List<String> segments = column.source().segments();
+            for (int i = 0; i < segments.size(); i++) {
+                String segment = segments.get(i);
+                Object child = node.get(segment);
+                if (child == WHOLE) {
+                    break; // an enclosing field is read whole already
+                }
+                if (i == segments.size() - 1 || FieldPath.arrayIndex(segments.get(i + 1)) >= 0) {
+                    node.put(segment, WHOLE); // read whole, or an array read by index: not looked into
+                    break;
+                }
+                if (child == null) {
+                    child = new java.util.HashMap<String, Object>();
+                    node.put(segment, child);
+                }
+                node = (Map<String, Object>) child;
+            }
+        }
+        return root;
+    }
 
     private TableDeclaration(String table, List<Column> columns) {
         this.table = table;
@@ -61,6 +91,7 @@ public final class TableDeclaration {
             roots.add(column.source().first());
         }
         this.sourceRoots = Collections.unmodifiableSet(roots);
+        this.readTree = readTree(columns);
 
         SchemaBuilder value = SchemaBuilder.struct().name("mongorow." + table + ".Value");
         for (Column column : columns) {
@@ -274,6 +305,32 @@ public final class TableDeclaration {
     /** Positions of the key columns among {@link #columns()}, in key order. */
     public int[] keyPositions() {
         return keyPositions.clone();
+    }
+
+    /**
+     * Fields of {@code document} that no column reads, as dotted paths: top-level fields no source path starts
+     * with, and, below a document that columns only read parts of ({@code address.city} declared, the whole
+     * {@code address} not), its other fields ({@code address.zip}). A field read whole (a JSON column, say)
+     * covers everything below it; arrays are not looked into.
+     */
+    public List<String> unreadFields(Map<?, ?> document) {
+        List<String> unread = new ArrayList<>();
+        unread(document, readTree, "", unread);
+        return unread;
+    }
+
+    private static void unread(Map<?, ?> document, Map<String, Object> tree, String prefix, List<String> out) {
+        for (Map.Entry<?, ?> entry : document.entrySet()) {
+            String name = String.valueOf(entry.getKey());
+            Object node = tree.get(name);
+            if (node == null) {
+                out.add(prefix + name);
+            } else if (node instanceof Map && ExtendedJson.unwrap(entry.getValue()) instanceof Map<?, ?> nested) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> below = (Map<String, Object>) node;
+                unread(nested, below, prefix + name + ".", out);
+            }
+        }
     }
 
     /** First segments of every column's source path: the document fields this table reads. */

@@ -1,5 +1,6 @@
 package dev.mongorow.connect.transforms.predicates;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,6 +50,19 @@ class ChangeOperationIsTest {
                 + "\"fullDocument\": {\"_id\": 1}}"));
         assertTrue(predicate("update").test(row));
         assertFalse(predicate("insert").test(row));
+    }
+
+    @Test
+    void headerOption() {
+        ChangeEventToRow<SinkRecord> toRow = new ChangeEventToRow<>();
+        toRow.configure(Map.of("operation.header", "op"));
+        SinkRecord row = toRow.apply(record("{\"operationType\": \"update\", \"documentKey\": {\"_id\": 1}, "
+                + "\"fullDocument\": {\"_id\": 1}}"));
+        assertEquals("update", row.headers().lastWithName("op").value());
+        ChangeOperationIs<SinkRecord> updates = new ChangeOperationIs<>();
+        updates.configure(Map.of("operations", "update", "header", "op"));
+        assertTrue(updates.test(row), "read from the configured header");
+        assertFalse(predicate("update").test(row), "the default header is absent, and the row holds no operationType");
     }
 
     @Test
