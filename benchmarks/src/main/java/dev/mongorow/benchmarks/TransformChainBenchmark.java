@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.transforms.Cast;
 import org.apache.kafka.connect.transforms.ExtractField;
@@ -55,6 +59,11 @@ import dev.mongorow.connect.transforms.ProtectFields;
  * i.e. records both chains turn into complete rows (the built-ins cannot make a column of an array or a map);
  * ours declares the same table without the two JSON columns. This is the like-for-like comparison.
  *
+ * <p>"Struct" variants: the same scalar customers as Connect Structs with a schema (as JsonConverter with
+ * schemas.enable=true, or Avro, would give them: _id a string, birthdate a Timestamp). Here the built-in chain's
+ * output is a row a JDBC sink can write, a Struct value and a Struct key {id}, exactly as ours: the strictest
+ * like-for-like comparison.
+ *
  * <p>Run: {@code ./pipeline bench jmh}
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -71,12 +80,14 @@ public class TransformChainBenchmark {
     private List<SinkRecord> jsonRecords;
     private List<SinkRecord> mapRecords;
     private List<SinkRecord> scalarMapRecords;
+    private List<SinkRecord> structRecords;
     private int next;
 
     private List<Transformation<SinkRecord>> ours;
     private List<Transformation<SinkRecord>> oursScalar;
     private List<Transformation<SinkRecord>> oursWithPii;
     private List<Transformation<SinkRecord>> builtIns;
+    private List<Transformation<SinkRecord>> builtInsStruct;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -84,6 +95,7 @@ public class TransformChainBenchmark {
         jsonRecords = new ArrayList<>();
         mapRecords = new ArrayList<>();
         scalarMapRecords = new ArrayList<>();
+        structRecords = new ArrayList<>();
         int offset = 0;
         for (String document : customers()) {
             String id = json.writeValueAsString(json.readTree(document).get("_id"));
@@ -99,7 +111,9 @@ public class TransformChainBenchmark {
             Map<String, Object> scalarDocument = (Map<String, Object>) scalarEvent.get("fullDocument");
             scalarDocument.remove("accounts");
             scalarDocument.remove("tier_and_details");
-            scalarMapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, scalarEvent, offset++));
+            scalarMapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, scalarEvent, offset));
+            structRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, STRUCT_EVENT,
+                    structEvent(json.readTree(document)), offset++));
         }
         ours = List.of(configure(new ChangeEventToRow<>(), Map.of()),
                 configure(new ApplyTableSchema<>(), Map.of("table", "users", "columns", USERS_COLUMNS)));
@@ -113,6 +127,35 @@ public class TransformChainBenchmark {
                 configure(new Flatten.Value<>(), Map.of("delimiter", "_")),
                 configure(new Cast.Value<>(), Map.of("spec", "active:boolean")),
                 configure(new ValueToKey<>(), Map.of("fields", "id_$oid")));
+        builtInsStruct = List.of(
+                configure(new ExtractField.Value<>(), Map.of("field", "fullDocument")),
+                configure(new ReplaceField.Value<>(), Map.of("renames", "_id:id")),
+                configure(new Flatten.Value<>(), Map.of("delimiter", "_")),
+                configure(new Cast.Value<>(), Map.of("spec", "active:boolean")),
+                configure(new ValueToKey<>(), Map.of("fields", "id")));
+    }
+
+    static final Schema STRUCT_DOCUMENT = SchemaBuilder.struct().name("customer")
+            .field("_id", Schema.STRING_SCHEMA).field("username", Schema.STRING_SCHEMA).field("name", Schema.STRING_SCHEMA)
+            .field("address", Schema.OPTIONAL_STRING_SCHEMA).field("birthdate", Timestamp.builder().optional().build())
+            .field("email", Schema.OPTIONAL_STRING_SCHEMA).field("active", Schema.OPTIONAL_BOOLEAN_SCHEMA).build();
+    static final Schema STRUCT_EVENT = SchemaBuilder.struct().name("changeEvent")
+            .field("operationType", Schema.STRING_SCHEMA)
+            .field("documentKey", SchemaBuilder.struct().field("_id", Schema.STRING_SCHEMA).build())
+            .field("fullDocument", STRUCT_DOCUMENT).build();
+
+    /** The insert change event of a customer as a Struct: its scalar fields, typed. */
+    private static Struct structEvent(com.fasterxml.jackson.databind.JsonNode customer) {
+        String id = customer.at("/_id/$oid").asText();
+        Struct document = new Struct(STRUCT_DOCUMENT).put("_id", id)
+                .put("username", customer.path("username").asText()).put("name", customer.path("name").asText())
+                .put("address", customer.path("address").asText(null))
+                .put("birthdate", new java.util.Date(customer.at("/birthdate/$date/$numberLong").asLong()))
+                .put("email", customer.path("email").asText(null))
+                .put("active", customer.path("active").isMissingNode() ? null : customer.path("active").asBoolean());
+        return new Struct(STRUCT_EVENT).put("operationType", "insert")
+                .put("documentKey", new Struct(STRUCT_EVENT.field("documentKey").schema()).put("_id", id))
+                .put("fullDocument", document);
     }
 
     static List<String> customers() throws IOException {
@@ -161,6 +204,16 @@ public class TransformChainBenchmark {
     @Benchmark
     public void builtInsFromMapScalar(Blackhole sink) {
         sink.consume(run(builtIns, nextOf(scalarMapRecords)));
+    }
+
+    @Benchmark
+    public void oursFromStruct(Blackhole sink) {
+        sink.consume(run(oursScalar, nextOf(structRecords)));
+    }
+
+    @Benchmark
+    public void builtInsFromStruct(Blackhole sink) {
+        sink.consume(run(builtInsStruct, nextOf(structRecords)));
     }
 
     @Benchmark

@@ -21,6 +21,7 @@ import dev.mongorow.connect.transforms.internal.Column;
 import dev.mongorow.connect.transforms.internal.Documents;
 import dev.mongorow.connect.transforms.internal.Limits;
 import dev.mongorow.connect.transforms.internal.RecordErrors;
+import dev.mongorow.connect.transforms.internal.Structs;
 import dev.mongorow.connect.transforms.internal.TableDeclaration;
 import dev.mongorow.connect.transforms.internal.Version;
 
@@ -151,20 +152,16 @@ public class ApplyTableSchema<R extends ConnectRecord<R>> implements Transformat
             checkUnknownFields(document);
         }
         List<Column> columns = table.columns();
-        List<org.apache.kafka.connect.data.Field> valueFields = table.valueSchema().fields();
-        Struct value = new Struct(table.valueSchema());
         Object[] values = new Object[columns.size()];
         for (int i = 0; i < values.length; i++) {
             Column column = columns.get(i);
-            values[i] = column.valueFrom(column.source().get(document), limits);
-            value.put(valueFields.get(i), values[i]);
+            values[i] = column.valueFrom(column.source().get(document), limits); // typed and checked for its field
         }
-        List<org.apache.kafka.connect.data.Field> keyFields = table.keySchema().fields();
-        Struct key = new Struct(table.keySchema());
+        Object[] keyValues = new Object[keyPositions.length];
         for (int k = 0; k < keyPositions.length; k++) {
-            key.put(keyFields.get(k), values[keyPositions[k]]);
+            keyValues[k] = values[keyPositions[k]];
         }
-        return newRecord(record, key, value);
+        return newRecord(record, Structs.of(table.keySchema(), keyValues), Structs.of(table.valueSchema(), values));
     }
 
     private void checkUnknownFields(Map<String, Object> document) {

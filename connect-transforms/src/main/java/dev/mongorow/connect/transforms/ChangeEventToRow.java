@@ -33,6 +33,7 @@ import dev.mongorow.connect.transforms.internal.JsonText;
 import dev.mongorow.connect.transforms.internal.Limits;
 import dev.mongorow.connect.transforms.internal.RecordErrors;
 import dev.mongorow.connect.transforms.internal.RowView;
+import dev.mongorow.connect.transforms.internal.Structs;
 import dev.mongorow.connect.transforms.internal.Version;
 
 /**
@@ -139,6 +140,7 @@ public class ChangeEventToRow<R extends ConnectRecord<R>> implements Transformat
         operationHeader = config.getString(OPERATION_HEADER_CONFIG).trim();
         limits = Limits.from(config);
         keySchemas = new SynchronizedCache<>(new LRUCache<>(16));
+        lastKeySchema = null;
         if (DELETE_SOFT.equals(deleteMode) && softDeleteField.equals(keyField)) {
             throw new ConfigException(DELETE_SOFT_FIELD_CONFIG, softDeleteField, "must differ from " + KEY_FIELD_CONFIG);
         }
@@ -381,11 +383,26 @@ public class ChangeEventToRow<R extends ConnectRecord<R>> implements Transformat
     }
 
     private Struct keyStruct(Object id) {
-        Schema schema = keySchemaFor(id);
-        return new Struct(schema).put(keyField, id);
+        return Structs.of(keySchemaFor(id), id); // the id's Java type is what its schema was made for
+    }
+
+    /** The key schema of the last id type seen: ids of one collection nearly always share one type. */
+    private volatile KeySchema lastKeySchema;
+
+    private record KeySchema(Class<?> idClass, Schema schema) {
     }
 
     private Schema keySchemaFor(Object id) {
+        KeySchema last = lastKeySchema;
+        if (last != null && last.idClass() == id.getClass() && !(id instanceof BigDecimal)) {
+            return last.schema();
+        }
+        Schema schema = cachedKeySchemaFor(id);
+        lastKeySchema = new KeySchema(id.getClass(), schema);
+        return schema;
+    }
+
+    private Schema cachedKeySchemaFor(Object id) {
         String kind;
         if (id instanceof BigDecimal) {
             kind = "decimal:" + ((BigDecimal) id).scale();
@@ -425,11 +442,22 @@ public class ChangeEventToRow<R extends ConnectRecord<R>> implements Transformat
         Headers headers = record.headers();
         if (!operationHeader.isEmpty() && operation != null) {
             headers = headers.duplicate();
-            headers.remove(operationHeader);
-            headers.addString(operationHeader, operation.toLowerCase(Locale.ROOT));
+            if (!headers.isEmpty()) {
+                headers.remove(operationHeader);
+            }
+            headers.addString(operationHeader, lowerCase(operation));
         }
         return record.newRecord(record.topic(), record.kafkaPartition(), key.schema(), key, null, value,
                 record.timestamp(), headers);
+    }
+
+    private static String lowerCase(String operation) {
+        switch (operation) {
+            case "insert": case "update": case "replace": case "delete":
+                return operation;
+            default:
+                return operation.toLowerCase(Locale.ROOT);
+        }
     }
 
     @Override

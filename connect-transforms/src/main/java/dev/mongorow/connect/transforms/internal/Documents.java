@@ -16,7 +16,8 @@ public final class Documents {
 
     /**
      * The document held by {@code value}. Maps are returned as they are (callers never mutate them); JSON text
-     * and bytes are parsed; structs are converted. {@code what} names the value in error messages.
+     * and bytes are parsed; structs are seen through a read-only view. {@code what} names the value in error
+     * messages.
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> asDocument(Object value, Limits limits, String what) {
@@ -55,11 +56,69 @@ public final class Documents {
 
     private static Map<String, Object> structToMap(Struct struct, Limits limits, int depth) {
         limits.checkDepth(depth, struct.schema().name() == null ? "<struct>" : struct.schema().name());
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (Field field : struct.schema().fields()) {
-            map.put(field.name(), fromConnect(struct.get(field), limits, depth + 1));
+        return new StructView(struct, limits, depth);
+    }
+
+    /**
+     * A struct seen as a read-only document, without copying it: a field is converted when it is read (a nested
+     * struct becomes a view in turn, a list or map is copied with its elements converted, a ByteBuffer becomes
+     * bytes). Transforms read a few fields of a document; converting all of them up front cost more than the rest
+     * of the chain.
+     */
+    private static final class StructView extends java.util.AbstractMap<String, Object> {
+        private final Struct struct;
+        private final Limits limits;
+        private final int depth;
+
+        StructView(Struct struct, Limits limits, int depth) {
+            this.struct = struct;
+            this.limits = limits;
+            this.depth = depth;
         }
-        return map;
+
+        @Override
+        public Object get(Object name) {
+            Field field = name instanceof String ? struct.schema().field((String) name) : null;
+            return field == null ? null : fromConnect(struct.get(field), limits, depth + 1);
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return name instanceof String && struct.schema().field((String) name) != null;
+        }
+
+        @Override
+        public int size() {
+            return struct.schema().fields().size();
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, Object>> iterator() {
+                    java.util.Iterator<Field> fields = struct.schema().fields().iterator();
+                    return new java.util.Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return fields.hasNext();
+                        }
+
+                        @Override
+                        public Map.Entry<String, Object> next() {
+                            Field field = fields.next();
+                            return new java.util.AbstractMap.SimpleImmutableEntry<>(field.name(),
+                                    fromConnect(struct.get(field), limits, depth + 1));
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return StructView.this.size();
+                }
+            };
+        }
     }
 
     private static Object fromConnect(Object value, Limits limits, int depth) {

@@ -28,6 +28,9 @@ final class FastJson {
     static final Object NOT_DECODED = new Object();
 
     private static final JsonFactory JSON = JsonFactory.builder()
+            // field names are not interned: documents keyed by generated ids (tier_and_details of the sample
+            // customers) would fill the JVM's string table with names seen once, and cost a lookup each
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             // our own depth and size checks word the errors; lift Jackson's so they never fire first
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE)
                     .maxStringLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE).build())
