@@ -12,7 +12,7 @@ import dev.mongorow.emulator.oplog.OplogLimits;
  *
  * <pre>
  * java -cp CLASSPATH dev.mongorow.emulator.MongoEmulatorMain [--host 127.0.0.1] [--port 27017]
- *      [--data-dir DIR] [--oplog-max-entries 1000000] [--oplog-max-bytes 256m]
+ *      [--data-dir DIR] [--oplog-max-entries 100000] [--oplog-max-bytes 64m]
  *      [--replica-set rs0] [--advertised-host HOST] [--tls-certificate-key-file PEM]
  * </pre>
  *
@@ -31,8 +31,8 @@ public final class MongoEmulatorMain {
           --host HOST               address to listen on (default 127.0.0.1)
           --port PORT               port to listen on, 0 for any free port (default 27017)
           --data-dir DIR            keep data and oplog in DIR across restarts (default: in memory)
-          --oplog-max-entries N     oplog entries kept (default 1000000)
-          --oplog-max-bytes N       oplog heap bytes kept; k/m/g suffixes allowed (default 256m)
+          --oplog-max-entries N     oplog entries kept (default 100000)
+          --oplog-max-bytes N       oplog heap bytes kept; k/m/g suffixes allowed (default 64m)
           --replica-set NAME        replica set name reported to drivers (default rs0)
           --advertised-host HOST    host in the member address drivers must use (default: the listen address)
           --tls-certificate-key-file PEM

@@ -6,8 +6,14 @@ package dev.mongorow.emulator.oplog;
  */
 public record OplogLimits(long maxEntries, long maxBytes) {
 
-    public static final long DEFAULT_MAX_ENTRIES = 1_000_000L;
-    public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
+    /**
+     * 100,000 entries: minutes of history at the rates a development stack sees (a stopped or lagging source
+     * resumes if it comes back within them), and a heap that stays flat, at 20 MiB for small updates, under a
+     * stream of any length. A real replica set sizes its oplog on disk, in gigabytes.
+     */
+    public static final long DEFAULT_MAX_ENTRIES = 100_000L;
+    /** 64 MiB of heap: caps the history of large documents (each insert or replace holds its document). */
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
 
     public OplogLimits {
         if (maxEntries < 1) {
