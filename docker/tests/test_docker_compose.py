@@ -373,6 +373,20 @@ def test_acls_allow_what_the_connectors_and_airflow_use_and_the_topics_exist(doc
         "airflow gets Write on raw.* and Describe, nothing more"
 
 
+def test_init_creates_the_topics_the_local_stack_declares():
+    """connect-configs/topics.json (created by the local stack) and kafka/init.sh name the same topics, with the
+    same settings; only the partition counts differ (docker's come from RAW_/CHANGE_TOPIC_PARTITIONS)."""
+    init = (DOCKER / "kafka/init.sh").read_text()
+    created = {m.group(1): m.group(2) for m in re.finditer(r"^topic (\S+) \S+(.*)$", init, re.M)}
+    declared = json.loads((REPO / "connect-configs/topics.json").read_text())["topics"]
+    assert set(created) == {t["name"] for t in declared}
+    retention = re.search(r'retention_ms="\$\{TOPIC_RETENTION_MS:-(\d+)}"', init).group(1)
+    for t in declared:
+        settings = created[t["name"]].replace('"$retention_ms"', retention)
+        for key, value in t["config"].items():
+            assert f"--config {key}={value}" in settings, f"{t['name']}: {key}={value} in kafka/init.sh"
+
+
 # ---------------------------------------------------------------------------------------------- Connect
 
 def _java_list(source: str, name: str) -> list[str]:

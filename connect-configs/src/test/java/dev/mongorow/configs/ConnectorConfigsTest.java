@@ -98,6 +98,27 @@ class ConnectorConfigsTest {
     }
 
     @Test
+    void everyTopicTheConnectorsUseIsDeclaredInTopicsJson() throws IOException {
+        java.util.Set<String> declared = new java.util.HashSet<>();
+        JSON.readTree(configs.resolve("topics.json").toFile()).path("topics").forEach(t -> declared.add(t.path("name").asText()));
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        for (Map<String, String> config : connectors.values()) {
+            for (String topic : config.getOrDefault("topics", "").split(",")) {
+                if (!topic.isBlank()) {
+                    used.add(topic.trim());
+                }
+            }
+            if (config.containsKey("heartbeat.topic.name")) {
+                used.add(config.get("heartbeat.topic.name"));
+            }
+        }
+        // what the source publishes (topic.prefix.database.collection) is what the MySQL sink reads: in 'topics' above
+        assertTrue(used.containsAll(List.of("raw.users", "raw.transactions", "mongo.pipeline.users",
+                "mongo.pipeline.transactions", "__mongodb_heartbeats")), used.toString());
+        assertEquals(used, new java.util.TreeSet<>(declared), "connect-configs/topics.json declares exactly the topics the connectors use");
+    }
+
+    @Test
     void sinksSendBadRecordsToADeadLetterTopicWithContextHeaders() {
         for (String sink : List.of("mongo-sink", "mysql-sink")) {
             Map<String, String> config = connectors.get(sink);

@@ -235,9 +235,6 @@ public final class ConnectWorker extends Component {
         KafkaBroker.writeProperties(workerProperties(), workerConfig(), "Connect worker " + worker + " of the local stack (generated on each start)");
     }
 
-    /** Start time of the source's change stream when it has no stored offset yet: the whole oplog. */
-    static final String SOURCE_START_AT_OPERATION_TIME = "1970-01-01T00:00:01Z";
-
     /**
      * The connection values the connector configs in connect-configs/ read through {@code ${env:...}}
      * (the docker deployment sets the same variables on its workers). Secrets reach the worker only this
@@ -254,7 +251,7 @@ public final class ConnectWorker extends Component {
             env.put("MONGOROW_MONGO_SINK_URI", mongo);
             env.put("MONGOROW_MONGO_SOURCE_URI", mongo);
         }
-        env.put("MONGOROW_SOURCE_START_AT_OPERATION_TIME", SOURCE_START_AT_OPERATION_TIME);
+        env.put("MONGOROW_SOURCE_START_AT_OPERATION_TIME", config.sourceStartAt());
         if (Files.exists(layout.secretsDir().resolve(Secrets.MYSQL_APP))) {
             Secrets.Credentials app = Secrets.mysqlApp(layout.secretsDir());
             env.put("MONGOROW_MYSQL_JDBC_URL", app.url());

@@ -236,6 +236,9 @@ public final class LocalStack implements AutoCloseable {
             if (config.mysqlSchema() != null) {
                 applyMysqlSchema(config.mysqlSchema());
             }
+            if (config.topics() != null) {
+                createTopics(config.topics());
+            }
             progress.line("stack", "up in " + Component.seconds(t0));
         } finally {
             pool.shutdownNow();
@@ -250,6 +253,18 @@ public final class LocalStack implements AutoCloseable {
             progress.line(mariadb.name(), "schema applied (" + statements + " statements from " + file.getFileName() + ")");
         } catch (IOException | java.sql.SQLException e) {
             throw new StackException("cannot apply the MySQL schema " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates the declared topics that do not exist yet (idempotent: existing ones are left alone). */
+    void createTopics(Path file) {
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.admin(10_000)) {
+            List<PipelineTopics.Topic> declared = PipelineTopics.read(file);
+            List<String> created = PipelineTopics.ensure(admin, declared);
+            progress.line(kafka.name(), "topics ready (" + declared.size() + " from " + file.getFileName() + ": "
+                    + (created.isEmpty() ? "all existed" : "created " + String.join(", ", created)) + ")");
+        } catch (IOException e) {
+            throw new StackException(e.getMessage(), e);
         }
     }
 

@@ -31,6 +31,8 @@ public final class StackConfig {
     public static final int DEFAULT_MARIADB_PORT = 13306;
     public static final int DEFAULT_MONGODB_PORT = 27117;
     public static final String DEFAULT_HEAP = "1g";
+    /** A new source reads the whole (bounded) oplog: no write made before it started is lost. */
+    public static final String DEFAULT_SOURCE_START_AT = "1970-01-01T00:00:01Z";
 
     /** Option names: flag {@code --name}, environment {@code PIPELINE_NAME}, saved key {@code name}. */
     public enum Option {
@@ -46,6 +48,10 @@ public final class StackConfig {
         MONGODB_URI("mongodb-uri", "use this real MongoDB (replica set URI) instead of the emulator"),
         PLUGIN_PATH("plugin-path", "Connect plugin.path: a folder with one sub-folder per plugin"),
         MYSQL_SCHEMA("mysql-schema", "SQL file (idempotent DDL) applied to the pipeline database at every start"),
+        TOPICS("topics", "JSON file of the pipeline's topics (name, partitions, config), created at every start when missing"),
+        SOURCE_START_AT("source-start-at", "where a new MongoDB source (no stored offset) starts reading the change stream:"
+                + " an ISO-8601 instant (default 1970-01-01T00:00:01Z, the whole oplog; give a recent one for a real"
+                + " MongoDB whose oplog has rolled over)"),
         KAFKA_HEAP("kafka-heap", "broker -Xmx (default 1g)"),
         CONNECT_HEAP("connect-heap", "Connect worker -Xmx (default 1g)"),
         MONGODB_HEAP("mongodb-heap", "MongoDB emulator -Xmx (default 1g)"),
@@ -104,6 +110,8 @@ public final class StackConfig {
     private final String externalMongoUri;
     private final Path pluginPath;
     private final Path mysqlSchema;
+    private final Path topics;
+    private final String sourceStartAt;
     private final String kafkaHeap;
     private final String connectHeap;
     private final String mongodbHeap;
@@ -128,6 +136,14 @@ public final class StackConfig {
         this.externalMongoUri = blankToNull(b.externalMongoUri);
         this.pluginPath = b.pluginPath == null ? null : b.pluginPath.toAbsolutePath().normalize();
         this.mysqlSchema = b.mysqlSchema == null ? null : b.mysqlSchema.toAbsolutePath().normalize();
+        this.topics = b.topics == null ? null : b.topics.toAbsolutePath().normalize();
+        this.sourceStartAt = b.sourceStartAt;
+        try {
+            java.time.Instant.parse(sourceStartAt);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("source-start-at must be an ISO-8601 instant such as 2026-01-31T00:00:00Z, not '"
+                    + sourceStartAt + "'");
+        }
         this.kafkaHeap = b.kafkaHeap;
         this.connectHeap = b.connectHeap;
         this.mongodbHeap = b.mongodbHeap;
@@ -166,6 +182,8 @@ public final class StackConfig {
         b.externalMongoUri = externalMongoUri;
         b.pluginPath = pluginPath;
         b.mysqlSchema = mysqlSchema;
+        b.topics = topics;
+        b.sourceStartAt = sourceStartAt;
         b.kafkaHeap = kafkaHeap;
         b.connectHeap = connectHeap;
         b.mongodbHeap = mongodbHeap;
@@ -194,6 +212,10 @@ public final class StackConfig {
     /** The configured plugin.path, or null for an empty folder under the home. */
     public Path pluginPath() { return pluginPath; }
     public Path mysqlSchema() { return mysqlSchema; }
+    /** The topics file (connect-configs/topics.json), or null to let auto-creation make the topics. */
+    public Path topics() { return topics; }
+    /** MONGOROW_SOURCE_START_AT_OPERATION_TIME of the workers: where a new source starts reading. */
+    public String sourceStartAt() { return sourceStartAt; }
     public String kafkaHeap() { return kafkaHeap; }
     public String connectHeap() { return connectHeap; }
     public String mongodbHeap() { return mongodbHeap; }
@@ -293,6 +315,8 @@ public final class StackConfig {
         m.put(Option.MONGODB_URI, externalMongoUri);
         m.put(Option.PLUGIN_PATH, pluginPath == null ? null : pluginPath.toString());
         m.put(Option.MYSQL_SCHEMA, mysqlSchema == null ? null : mysqlSchema.toString());
+        m.put(Option.TOPICS, topics == null ? null : topics.toString());
+        m.put(Option.SOURCE_START_AT, sourceStartAt);
         m.put(Option.KAFKA_HEAP, kafkaHeap);
         m.put(Option.CONNECT_HEAP, connectHeap);
         m.put(Option.MONGODB_HEAP, mongodbHeap);
@@ -367,6 +391,8 @@ public final class StackConfig {
         private String externalMongoUri;
         private Path pluginPath;
         private Path mysqlSchema;
+        private Path topics;
+        private String sourceStartAt = DEFAULT_SOURCE_START_AT;
         private String kafkaHeap = DEFAULT_HEAP;
         private String connectHeap = DEFAULT_HEAP;
         private String mongodbHeap = DEFAULT_HEAP;
@@ -392,6 +418,8 @@ public final class StackConfig {
         public Builder externalMongoUri(String uri) { this.externalMongoUri = uri; return this; }
         public Builder pluginPath(Path path) { this.pluginPath = path; return this; }
         public Builder mysqlSchema(Path path) { this.mysqlSchema = path; return this; }
+        public Builder topics(Path path) { this.topics = path; return this; }
+        public Builder sourceStartAt(String instant) { this.sourceStartAt = Objects.requireNonNull(instant); return this; }
         public Builder kafkaHeap(String xmx) { this.kafkaHeap = heap(xmx); return this; }
         public Builder connectHeap(String xmx) { this.connectHeap = heap(xmx); return this; }
         public Builder mongodbHeap(String xmx) { this.mongodbHeap = heap(xmx); return this; }
@@ -432,6 +460,8 @@ public final class StackConfig {
                 case MONGODB_URI -> externalMongoUri(v);
                 case PLUGIN_PATH -> pluginPath(v == null || v.isBlank() ? null : Path.of(v));
                 case MYSQL_SCHEMA -> mysqlSchema(v == null || v.isBlank() ? null : Path.of(v));
+                case TOPICS -> topics(v == null || v.isBlank() ? null : Path.of(v));
+                case SOURCE_START_AT -> sourceStartAt(v == null || v.isBlank() ? DEFAULT_SOURCE_START_AT : v.trim());
                 case KAFKA_HEAP -> kafkaHeap(v);
                 case CONNECT_HEAP -> connectHeap(v);
                 case MONGODB_HEAP -> mongodbHeap(v);

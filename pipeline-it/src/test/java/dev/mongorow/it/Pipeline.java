@@ -77,6 +77,7 @@ public final class Pipeline implements AutoCloseable {
         StackConfig.Builder config = StackConfig.builder().home(home).freePorts()
                 .pluginPath(repo.resolve("connect-plugins/target/plugins"))
                 .mysqlSchema(repo.resolve("connect-configs/mysql/schema.sql"))
+                .topics(repo.resolve("connect-configs/topics.json"))
                 .connectHeap("768m").kafkaHeap("512m").mongodbHeap("512m");
         backends.configure(config);
         customizer.accept(config);
