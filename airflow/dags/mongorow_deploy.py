@@ -7,7 +7,8 @@ validate_all -> apply_<connector> (only what changed) -> prune -> wait_<connecto
 * a connector whose normalised config equals the live one is not touched (no PUT, no restart);
 * prune deletes only connectors carrying ``mongorow.managed.by=airflow-deploy`` that the repo no
   longer declares; connectors created by anyone else are never touched;
-* each wait task emits the Asset of its connector once it is RUNNING (or PAUSED/STOPPED if left so).
+* each wait task emits the Asset of its connector once it is RUNNING (or PAUSED/STOPPED if left so),
+  and gives up after 10 minutes (``WAIT_TIMEOUT``); a FAILED task fails it at once, with the trace.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from mongorow_airflow.operators.kafka_connect import (
     KafkaConnectValidateOperator,
 )
 from mongorow_airflow.sensors.kafka_connect import KafkaConnectorStateSensor
+
+WAIT_TIMEOUT = 600  # seconds: a connector's tasks start within seconds, a rebalance within a minute
 
 with DAG(
     dag_id="mongorow_deploy",
@@ -40,7 +43,6 @@ with DAG(
         "initial_state": Param("RUNNING", enum=["RUNNING", "PAUSED", "STOPPED"],
                                description="state of connectors created by this run"),
         "prune": Param(True, type="boolean", description="delete managed connectors the repo no longer declares"),
-        "wait_timeout": Param(600, type="integer", minimum=10, description="seconds to wait for RUNNING"),
     },
 ) as dag:
     validate = KafkaConnectValidateOperator(task_id="validate_all", environment="{{ params.environment }}")
@@ -60,7 +62,7 @@ with DAG(
             expected_state="{{ ti.xcom_pull(task_ids='apply_%s')['%s']['wait_for'] }}" % (suffix, name),
             mode="reschedule",
             poke_interval=5,
-            timeout=600,
+            timeout=WAIT_TIMEOUT,
             outlets=[connector_asset(name)],
         )
         validate >> apply >> prune >> wait

@@ -162,6 +162,39 @@ def test_conflict_that_is_not_a_rebalance_fails_at_once(hook, sink_config, conne
     assert time.monotonic() - started < 3
 
 
+def test_a_create_whose_response_was_lost_is_not_a_conflict(hook, sink_config, connectors, uid, monkeypatch):
+    """The real worker creates the connector, its answer is lost (a read timeout, simulated on the client side):
+    the retried POST gets 409 'already exists', which is the hook's own earlier success, not a conflict."""
+    import requests
+
+    session = hook.session()
+    original = session.request
+    lost: list[int] = []
+
+    def losing_first_create(method, url, **kwargs):
+        resp = original(method, url, **kwargs)
+        if method == "POST" and url.endswith("/connectors") and not lost:
+            lost.append(resp.status_code)
+            raise requests.Timeout("read timed out (the test drops the worker's answer)")
+        return resp
+
+    monkeypatch.setattr(session, "request", losing_first_create)
+    name = f"{TEST_PREFIX}lost-{uid}"
+    connectors.append(name)
+    hook.create_connector(name, sink_config(name), "PAUSED")
+    assert lost == [201], "the first POST reached the worker and created the connector"
+    assert hook.get_config(name)["name"] == name
+
+    other = f"{TEST_PREFIX}lost2-{uid}"
+    connectors.append(other)
+    hook.create_connector(other, sink_config(other), "PAUSED")
+    lost.clear()
+    changed = {**sink_config(other), "tasks.max": "2"}
+    with pytest.raises(KafkaConnectError) as e:  # exists with another config: a real conflict
+        hook.create_connector(other, changed, "PAUSED")
+    assert e.value.status == 409 and "already exists" in str(e.value)
+
+
 def test_rebalance_conflicts_and_5xx_are_retried_with_growing_backoff(monkeypatch):
     """A real worker cannot be made to answer 409/503 on demand, so this one test of the retry policy
     talks to a small local HTTP server that answers like a rebalancing worker, then like a healthy one."""

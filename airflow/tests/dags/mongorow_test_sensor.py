@@ -12,10 +12,13 @@ with DAG(
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    params={"connector": Param("", type="string"), "expected": Param("RUNNING", type="string"),
-            "mode": Param("reschedule", enum=["reschedule", "deferrable"])},
+    # each sensor watches a connector of its own, so a test can make each one wait (params.deferrable_connector
+    # defaults to the same connector)
+    params={"connector": Param("", type="string"), "deferrable_connector": Param("", type="string"),
+            "expected": Param("RUNNING", type="string")},
 ) as dag:
     KafkaConnectorStateSensor(task_id="reschedule", connector_name="{{ params.connector }}",
                               expected_state="{{ params.expected }}", mode="reschedule", poke_interval=1, timeout=90)
-    KafkaConnectorStateSensor(task_id="deferrable", connector_name="{{ params.connector }}",
+    KafkaConnectorStateSensor(task_id="deferrable",
+                              connector_name="{{ params.deferrable_connector or params.connector }}",
                               expected_state="{{ params.expected }}", deferrable=True, poke_interval=1, timeout=90)

@@ -342,8 +342,10 @@ def change_offsets(hook: KafkaConnectHook, name: str, action: str, offsets: list
     before, _ = hook.connector_state(name)
     if before is None:
         raise AirflowException(f"connector {name} does not exist")
-    if before == "FAILED":
-        before = "RUNNING"  # a restart into RUNNING is the sensible way back
+    if before not in ("RUNNING", "PAUSED", "STOPPED"):
+        # FAILED, or UNASSIGNED / RESTARTING in a rebalance: its target state is RUNNING, so that is the way back
+        log.info("%s: %s counts as RUNNING, the state it returns to", name, before)
+        before = "RUNNING"
     if before != "STOPPED":
         hook.stop(name)
         hook.wait_for_state(name, ["STOPPED"], timeout=timeout)

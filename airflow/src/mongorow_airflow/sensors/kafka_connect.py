@@ -17,9 +17,9 @@ from mongorow_airflow.status import evaluate
 from mongorow_airflow.triggers.kafka_connect import KafkaConnectorStateTrigger
 
 try:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
 except ImportError:  # pragma: no cover
-    from airflow.exceptions import AirflowFailException
+    from airflow.exceptions import AirflowException, AirflowFailException
 
 
 class ConnectorFailedError(AirflowFailException):
@@ -75,6 +75,7 @@ class KafkaConnectorStateSensor(BaseSensorOperator):
                 min_tasks=self.min_tasks,
                 kafka_connect_conn_id=self.kafka_connect_conn_id,
                 poll_interval=float(self.poke_interval),
+                allow_missing=self.allow_missing,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=float(self.timeout)),
@@ -88,4 +89,5 @@ class KafkaConnectorStateSensor(BaseSensorOperator):
             return None
         if status == "failed":
             raise ConnectorFailedError(f"{event.get('message')}\n{event.get('trace', '')}".rstrip())
-        raise ConnectorFailedError(f"waiting for {self.connector_name} failed: {event.get('message')}")
+        # an error of the REST API itself (not a FAILED connector): the task's retries apply
+        raise AirflowException(f"waiting for {self.connector_name} failed: {event.get('message')}")
