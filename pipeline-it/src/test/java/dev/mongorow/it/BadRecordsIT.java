@@ -54,6 +54,13 @@ class BadRecordsIT {
         assertEquals("raw.users", letter.headers().get("__connect.errors.topic"));
         assertNotNull(letter.headers().get("__connect.errors.offset"));
         assertNotNull(letter.reason(), "the reason travels in the headers: " + letter.headers());
+        assertTrue(letter.reason().contains("Could not convert value") && letter.reason().contains("into a BsonDocument"),
+                "the reason says the value is no document: " + letter.reason());
+        Pipeline.DeadLetter missingId = fresh.get(1);
+        assertTrue(missingId.value().contains(noId), "the record without an id: " + describe(fresh));
+        assertEquals("raw.users", missingId.headers().get("__connect.errors.topic"));
+        assertTrue(missingId.reason() != null && missingId.reason().contains("_id"),
+                "the reason names the missing _id: " + missingId.reason());
 
         List<Pipeline.DeadLetter> mysqlLetters = pipeline.deadLetters("dlq.mysql-sink");
         Pipeline.DeadLetter wrong = mysqlLetters.get(mysqlLetters.size() - 1);

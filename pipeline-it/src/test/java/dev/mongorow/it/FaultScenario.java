@@ -92,6 +92,7 @@ final class FaultScenario {
     private double ratePerSecond = 1_000;
     private Duration drainTimeout = Duration.ofMinutes(5);
     private boolean monitorRestarts;
+    private boolean sourceResumes;
     private final List<Fault> faults = new ArrayList<>();
 
     private FaultScenario(String name, String command) {
@@ -124,6 +125,16 @@ final class FaultScenario {
 
     FaultScenario drainTimeout(Duration d) {
         this.drainTimeout = d;
+        return this;
+    }
+
+    /**
+     * The MongoDB source must resume where it was (its stored offset, or the resume token it holds), not start
+     * over: it may publish again at most 5% of the stream's events, where a source reading the change stream from
+     * its configured start would publish again every event before the first fault.
+     */
+    FaultScenario sourceResumes() {
+        this.sourceResumes = true;
         return this;
     }
 
@@ -273,6 +284,10 @@ final class FaultScenario {
             assertEquals(stream.records(), rawOnKafka, "raw records on Kafka = records produced (no producer duplicate)");
             assertTrue(events[1] >= stream.records(), "a change event for every record: " + events[1] + " < " + stream.records());
             assertEquals(0, deadLetters, "no good record may be dead-lettered by a fault");
+            if (sourceResumes) {
+                assertTrue(result.sourceRepublished() <= stream.records() / 20, "the source resumed where it was: "
+                        + result.sourceRepublished() + " events published twice, more than 5% of " + stream.records());
+            }
             if (!monitorRestarts) {
                 assertEquals(List.of(), result.failedTasks(), "no task may fail (no restart by a person or the monitor)");
             }

@@ -1,6 +1,7 @@
 package dev.mongorow.it;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PipelineExtension.class) // only for its condition: skipped with -Pcontainers and no Docker
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 15, unit = TimeUnit.MINUTES) // each scenario; every wait inside is bounded too
 class FaultToleranceIT {
     static final String COMMAND = "mvn -B -pl pipeline-it verify -Dit.test=FaultToleranceIT (part of ./pipeline test)";
     private Pipeline pipeline;
@@ -71,7 +74,7 @@ class FaultToleranceIT {
     @Order(4)
     void mongoDbRestarted() throws Exception {
         FaultScenario.named("ci-mongodb-restart", COMMAND + "#mongoDbRestarted")
-                .records(8_000).liveKeys(2_000).rate(300)
+                .records(8_000).liveKeys(2_000).rate(300).sourceResumes()
                 .fault(0.4, "MongoDB emulator restarted (SIGTERM, start; data kept)", Faults.restartMongoDb())
                 .run(pipeline);
     }

@@ -56,6 +56,20 @@ final class Faults {
                 throw new IllegalArgumentException("the tests reach the REST API through worker 1: kill another one");
             }
             String dead = "127.0.0.1:" + pipeline.stack().config().connectPort(worker);
+            // what runs there now must move: without a task there, the scenario would prove nothing about failover
+            java.util.List<String> movingTasks = new java.util.ArrayList<>();
+            for (String name : Pipeline.CONNECTORS) {
+                for (JsonNode task : pipeline.status(name).path("tasks")) {
+                    if (dead.equals(task.path("worker_id").asText())) {
+                        movingTasks.add(name + "-" + task.path("id").asInt());
+                    }
+                }
+            }
+            if (movingTasks.isEmpty()) {
+                throw new IllegalStateException("no task runs on worker " + worker + " (" + dead + ") before it is "
+                        + "killed: the failover would prove nothing");
+            }
+            System.out.println("[fault] worker " + worker + " runs tasks " + movingTasks + "; killing it");
             pipeline.stack().connect(worker).kill();
             Pipeline.await(BACK, "every connector and task RUNNING on a surviving worker", () -> {
                 try {
@@ -75,6 +89,7 @@ final class Faults {
                     return false;
                 }
             });
+            System.out.println("[fault] tasks " + movingTasks + " now run on the surviving worker(s)");
         };
     }
 

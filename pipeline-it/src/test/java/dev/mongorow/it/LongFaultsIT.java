@@ -72,7 +72,7 @@ class LongFaultsIT {
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void mongoDbRestarted() throws Exception {
         FaultScenario.named("long-mongodb-restart", command("mongoDbRestarted"))
-                .records(30_000).liveKeys(6_000).rate(400)
+                .records(30_000).liveKeys(6_000).rate(400).sourceResumes()
                 .fault(0.4, "MongoDB emulator restarted (SIGTERM, start; data kept)", Faults.restartMongoDb())
                 .run(pipeline);
     }
@@ -93,7 +93,7 @@ class LongFaultsIT {
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void mongoDbStoppedForLongerThanTheDriversServerSelectionTimeout() throws Exception {
         FaultScenario.named("long-mongodb-down-60s", command("mongoDbStoppedForLongerThanTheDriversServerSelectionTimeout"))
-                .records(20_000).liveKeys(4_000).rate(300)
+                .records(20_000).liveKeys(4_000).rate(300).sourceResumes()
                 // the MongoDB sink fails its task instead of dead-lettering the batch (mongo.errors.tolerance=data):
                 // the monitor DAG's restart is part of the recovery, see RELIABILITY.md
                 .monitorRestarts()
