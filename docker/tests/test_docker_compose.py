@@ -416,7 +416,8 @@ def test_connect_worker_has_the_hardening_of_the_local_stack():
     assert f"-Dorg.apache.kafka.disallowed.login.modules={modules}" in entry
     # REST: HTTPS only, basic auth, no admin endpoints
     assert w["listeners"].startswith("https://") and "http://" not in w["listeners"]
-    assert w["rest.extension.classes"] == "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+    assert w["rest.extension.classes"].split(",") == [re.search(r'BASIC_AUTH_EXTENSION\s*=\s*"([^"]+)"', java).group(1),
+                                                     re.search(r'REFERENCE_GUARD_EXTENSION\s*=\s*"([^"]+)"', java).group(1)]
     assert w["admin.listeners"] == ""
     assert "KafkaConnect" in (DOCKER / "connect/rest-jaas.conf").read_text()
     assert "-Djava.security.auth.login.config=$connect_home/config/rest-jaas.conf" in entry

@@ -70,6 +70,9 @@ public final class ConnectWorker extends Component {
             + "org.apache.kafka.common.config.provider.DirectoryConfigProvider";
 
     public static final String BASIC_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
+    /** Our REST extension (plugin folder mongorow-transforms): refuses configs that reach outside the providers' bounds. */
+    public static final String REFERENCE_GUARD_EXTENSION = "dev.mongorow.connect.rest.ConfigReferenceGuard";
+    static final String TRANSFORMS_PLUGIN_FOLDER = "mongorow-transforms";
 
     private final int worker;
 
@@ -169,6 +172,16 @@ public final class ConnectWorker extends Component {
         p.put("config.providers.dir.param.allowed.paths", readable);
         p.put("connector.client.config.override.policy", "Allowlist");
         p.put("connector.client.config.override.allowlist", String.join(",", CLIENT_OVERRIDE_ALLOWLIST));
+        List<String> extensions = new ArrayList<>();
+        if (config.secure()) {
+            extensions.add(BASIC_AUTH_EXTENSION);
+        }
+        if (Files.isDirectory(pluginPath().resolve(TRANSFORMS_PLUGIN_FOLDER))) {
+            extensions.add(REFERENCE_GUARD_EXTENSION); // it ships with our plugin: a bare plugin.path has no such class
+        }
+        if (!extensions.isEmpty()) {
+            p.put("rest.extension.classes", String.join(",", extensions));
+        }
         p.putAll(config.extraConnectProperties());
         return p;
     }
@@ -215,7 +228,6 @@ public final class ConnectWorker extends Component {
         p.put("listeners.https.ssl.client.auth", "none");
         p.put("listeners.https.ssl.enabled.protocols", "TLSv1.3,TLSv1.2");
         p.put("listeners.https.ssl.endpoint.identification.algorithm", "https");
-        p.put("rest.extension.classes", BASIC_AUTH_EXTENSION);
         // no admin endpoints (/admin/loggers): on the main listener any REST user could change log levels,
         // and a separate admin listener would not be covered by the REST extension's authentication
         p.put("admin.listeners", "");

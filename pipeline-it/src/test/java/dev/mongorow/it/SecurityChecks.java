@@ -33,12 +33,14 @@ import dev.mongorow.stack.Secrets;
  * and by {@link SecureModeIT} on a secure one:
  * <ul>
  *   <li>worker hardening: a connector config that overrides a client's {@code sasl.jaas.config} with the JNDI
- *       or LDAP login module is rejected by validation and by creation (the client config override policy
- *       is an allow-list of tuning keys; the JVM flag disallowing both modules is a second line);</li>
- *   <li>config providers are restricted: {@code ${file:/etc/passwd:root}}, {@code ${dir:/etc:passwd}},
- *       {@code ${env:PATH}} and the stack's own secrets beside the connectors' (MySQL admin, Kafka users,
- *       REST users, keys) stay unresolved; a {@code MONGOROW_*} variable and the sink user's file do resolve
- *       (so the check can see resolution);</li>
+ *       or LDAP login module is refused at validation and creation by our REST extension; the client config
+ *       override policy (an allow-list of tuning keys) refuses any other override; the JVM flag disallowing both
+ *       modules is a third line;</li>
+ *   <li>config providers are restricted: a config referencing {@code ${file:/etc/passwd:root}},
+ *       {@code ${dir:/etc:passwd}}, {@code ${env:PATH}} or the stack's own secrets beside the connectors' (MySQL
+ *       admin, Kafka users, REST users, keys) is refused with HTTP 400 by our REST extension, naming the key and
+ *       the reference, at validation, creation and update; a {@code MONGOROW_*} variable and the sink user's file
+ *       do resolve (so the check can see resolution);</li>
  *   <li>PII: the configured field (e-mail) reaches MySQL only as the keyed HMAC whose secret the worker reads
  *       through its env provider, and no column of any row holds an e-mail address.</li>
  * </ul>
@@ -96,14 +98,26 @@ final class SecurityChecks {
             config.put(prefix + "sasl.mechanism", "PLAIN");
             config.put(prefix + "sasl.jaas.config", attempt[1]);
 
+            // our REST extension refuses it before Connect sees it: validation and creation, naming the key
+            for (JsonNode refused : List.of(
+                    p.rest("PUT", "/connector-plugins/" + MONGO_SINK_CLASS + "/config/validate", config, 400),
+                    p.rest("PUT", "/connectors/" + name + "/config", config, 400))) {
+                assertTrue(refused.path("message").asText().contains("refused by ConfigReferenceGuard: '" + prefix
+                        + "sasl.jaas.config': uses the JAAS login module com.sun.security.auth.module."), refused.toString());
+            }
+            p.rest("GET", "/connectors/" + name, null, 404); // nothing was created
+
+            // second line: the client config override policy, an allow-list of tuning keys, refuses any other
+            // override (here one the guard has nothing against)
+            config.remove(prefix + "sasl.jaas.config");
+            config.remove(prefix + "sasl.mechanism");
             JsonNode answer = validate(p, config);
             assertTrue(answer.path("error_count").asInt() >= 1, "validation must fail: " + answer);
-            JsonNode jaas = validated(answer, prefix + "sasl.jaas.config");
-            assertFalse(jaas.path("errors").isEmpty(), prefix + "sasl.jaas.config must carry an error: " + jaas);
-
+            assertFalse(validated(answer, prefix + "security.protocol").path("errors").isEmpty(), answer.toString());
             JsonNode refused = p.rest("PUT", "/connectors/" + name + "/config", config, 400);
-            assertTrue(refused.path("message").asText().contains("sasl.jaas.config"), refused.toString());
-            p.rest("GET", "/connectors/" + name, null, 404); // nothing was created
+            assertTrue(refused.path("message").asText().contains("does not allow 'security.protocol' to be overridden"),
+                    refused.toString());
+            p.rest("GET", "/connectors/" + name, null, 404);
         }
     }
 
@@ -123,17 +137,10 @@ final class SecurityChecks {
      * provider would hand a connector. The connector name is a free-text key every connector has.
      */
     static void configProvidersStayInsideTheirBounds(Pipeline p) {
-        Map<String, String> outside = new LinkedHashMap<>();
-        outside.put("${file:/etc/passwd:root}", ":0:0:");
-        outside.put("${dir:/etc:passwd}", ":0:0:");
-        outside.put("${env:PATH}", "/bin");
-        outside.put("${env:HOME}", "/");
-        for (Map.Entry<String, String> e : outside.entrySet()) {
+        for (String ref : List.of("${file:/etc/passwd:root}", "${dir:/etc:passwd}", "${env:PATH}", "${env:HOME}")) {
             Map<String, String> config = probeConfig("security-probe-provider");
-            config.put("name", e.getKey());
-            String value = validated(validate(p, config), "name").path("value").asText();
-            assertEquals(e.getKey(), value, "the provider must not resolve " + e.getKey());
-            assertFalse(value.contains(e.getValue()));
+            config.put("name", ref);
+            assertRefused(p, config, "'name': " + ref);
         }
         // nor the stack's other secrets next to the files connectors read (every REST user could read them back)
         java.nio.file.Path secrets = p.stack().secretsDir();
@@ -149,7 +156,7 @@ final class SecurityChecks {
         for (String ref : private_) {
             Map<String, String> config = probeConfig("security-probe-provider");
             config.put("name", ref);
-            assertEquals(ref, validated(validate(p, config), "name").path("value").asText(), "must stay unresolved: " + ref);
+            assertRefused(p, config, "'name': " + ref);
         }
         // the answer does show resolved values: what the allow-lists admit is resolved
         Map<String, String> allowed = probeConfig("security-probe-provider");
@@ -157,6 +164,23 @@ final class SecurityChecks {
         assertEquals("1970-01-01T00:00:01Z", validated(validate(p, allowed), "name").path("value").asText());
         allowed.put("name", "${file:" + secrets.resolve(Secrets.MYSQL_APP) + ":user}");
         assertEquals(p.stack().mysqlApp().user(), validated(validate(p, allowed), "name").path("value").asText());
+    }
+
+    /**
+     * The config is refused with HTTP 400 by our REST extension (ConfigReferenceGuard), at validation, at creation
+     * and at an update, with a message naming {@code what}; no connector is created.
+     */
+    static void assertRefused(Pipeline p, Map<String, String> config, String what) {
+        String name = "security-probe-refused";
+        for (JsonNode refused : List.of(
+                p.rest("PUT", "/connector-plugins/" + MONGO_SINK_CLASS + "/config/validate", config, 400),
+                p.rest("POST", "/connectors", Map.of("name", name, "config", config), 400),
+                p.rest("PUT", "/connectors/" + name + "/config", config, 400))) {
+            String message = refused.path("message").asText();
+            assertTrue(message.startsWith("Connector config refused by ConfigReferenceGuard: ") && message.contains(what),
+                    "expected a refusal naming " + what + ": " + refused);
+        }
+        p.rest("GET", "/connectors/" + name, null, 404);
     }
 
     /** Keyed HMAC-SHA256, hex, of the trimmed lower-case text: what the mysql-sink's ProtectFields does. */

@@ -118,6 +118,12 @@ class PluginPathIT {
             checks.add(() -> checkOurPlugin(className, plugins.predicates(), exampleConfigs));
         }
         assertAll(checks);
+        // the REST extension of the same jar (rest.extension.classes): loaded from our folder, with our version
+        String guard = "dev.mongorow.connect.rest.ConfigReferenceGuard";
+        assertEquals(List.of(guard), serviceEntries(jar, org.apache.kafka.connect.rest.ConnectRestExtension.class));
+        assertLocatedIn(TRANSFORMS, plugins.pluginClass(guard));
+        assertEquals(property("mongorow.version"),
+                ((org.apache.kafka.connect.rest.ConnectRestExtension) plugins.newPlugin(guard, null)).version());
     }
 
     @SuppressWarnings("try") // the LoaderSwap is held for its side effect (thread context class loader)
