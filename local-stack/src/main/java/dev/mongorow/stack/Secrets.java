@@ -134,15 +134,28 @@ public final class Secrets {
         }
     }
 
-    /** An external server: both files carry the user's URL and credentials (no separate least-privilege user). */
+    /**
+     * An external server: both files carry the user's server and credentials (no separate least-privilege user).
+     * The URL is split: {@code url} is the part before '?', {@code params} its other parameters; the credentials
+     * given as URL parameters go to {@code user} and {@code password} only. The connector configs append their own
+     * parameters to {@code url} (and these {@code params} after them), so a URL holding '?' or a password would give
+     * the JDBC sink a broken URL, and put the password into the connector's logged config.
+     */
     static void writeExternalMysql(Path secretsDir, String url, String user, String password) throws IOException {
         Properties old = read(secretsDir.resolve(MYSQL_ADMIN));
+        String redacted = StackConfig.redact(url);
+        int q = redacted.indexOf('?');
+        String base = q < 0 ? redacted : redacted.substring(0, q);
+        String params = q < 0 || q == redacted.length() - 1 ? null : redacted.substring(q + 1);
         if (user == null && password == null && old.getProperty("url") != null
-                && StackConfig.redact(old.getProperty("url")).equals(StackConfig.redact(url))) {
+                && base.equals(StackConfig.redact(old.getProperty("url")))) {
             return; // same server given again without credentials (e.g. from stack.properties): keep them
         }
         Properties out = new Properties();
-        out.setProperty("url", url);
+        out.setProperty("url", base);
+        if (params != null) {
+            out.setProperty("params", params);
+        }
         if (user != null) {
             out.setProperty("user", user);
         }

@@ -91,6 +91,39 @@ public abstract class Backends implements AutoCloseable {
         }
     }
 
+    /**
+     * The Kafka broker, MariaDB and MongoDB emulator of another local stack (started with no Connect worker under
+     * {@code home}), given to this one as external services: the code paths a real Kafka cluster, MySQL server and
+     * MongoDB replica set take ({@code --kafka-bootstrap}, {@code --mysql-url}, {@code --mongodb-uri}), without
+     * Docker. The MySQL URL carries the other stack's admin user, as a DBA's would.
+     */
+    static final class OtherStack extends Backends {
+        private final Path home;
+        private dev.mongorow.stack.LocalStack services;
+
+        OtherStack(Path home) {
+            this.home = home;
+        }
+
+        @Override
+        protected void configure(StackConfig.Builder config) {
+            services = dev.mongorow.stack.LocalStack.create(StackConfig.builder().home(home).freePorts()
+                    .connectWorkers(0).kafkaHeap("512m").mongodbHeap("512m").build());
+            services.start();
+            dev.mongorow.stack.Secrets.Credentials admin = services.mysqlAdmin();
+            config.externalKafkaBootstrap(services.kafkaBootstrapServers())
+                    .externalMysqlUrl(admin.url() + "?user=" + admin.user() + "&password=" + admin.password())
+                    .externalMongoUri(services.mongodb().uri());
+        }
+
+        @Override
+        public void close() {
+            if (services != null) {
+                services.close();
+            }
+        }
+    }
+
     /** Real MongoDB (single-node replica set) and MySQL 8.4 through Testcontainers. */
     static final class Containers extends Backends {
         private MongoDBContainer mongo;
