@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 import org.apache.kafka.common.config.ConfigTransformer;
+import org.apache.kafka.common.security.JaasUtils;
 
 /**
  * What a connector config may reference through the worker's config providers, read from the worker's own
@@ -24,10 +25,6 @@ import org.apache.kafka.common.config.ConfigTransformer;
  * that into a refusal that names the key and the reference.
  */
 final class ReferencePolicy {
-    /** Kafka's default list (KIP-887) when the JVM sets none. */
-    static final String DEFAULT_DISALLOWED_LOGIN_MODULES =
-            "com.sun.security.auth.module.JndiLoginModule,com.sun.security.auth.module.LdapLoginModule";
-
     /** One provider of the worker: its alias and the bounds it was configured with (null: none). */
     record Provider(String alias, String className, List<Path> allowedPaths, Pattern allowlist) {
     }
@@ -70,7 +67,8 @@ final class ReferencePolicy {
             }
             providers.put(alias, new Provider(alias, className, allowed, allowlist));
         }
-        String modules = System.getProperty("org.apache.kafka.disallowed.login.modules", DEFAULT_DISALLOWED_LOGIN_MODULES);
+        // the JVM's list, else Kafka's default: what the worker's own Kafka clients refuse
+        String modules = System.getProperty(JaasUtils.DISALLOWED_LOGIN_MODULES_CONFIG, JaasUtils.DISALLOWED_LOGIN_MODULES_DEFAULT);
         return new ReferencePolicy(providers, list(modules));
     }
 

@@ -1,7 +1,6 @@
 package dev.mongorow.connect.transforms;
 
 import java.math.RoundingMode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -100,8 +100,7 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
         // the sink parses the key recursively: too deep a key would be a StackOverflowError in its task, not a
         // dead letter, so it is refused here before anything parses it
         if (deeperThan(key, maxDepth)) {
-            throw new DataException("key: nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth
-                    + " levels, which MongoDB refuses to store: " + RecordErrors.excerpt(key));
+            throw new DataException(tooDeep("key: ", "") + ": " + RecordErrors.excerpt(key));
         }
         BsonValue id;
         try {
@@ -126,6 +125,12 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
                         + "'), which MongoDB refuses in a document id: " + RecordErrors.excerpt(key));
             }
         }
+    }
+
+    /** {@code <prefix>nesting deeper than max.depth=N levels<where>, which MongoDB refuses to store}. */
+    private String tooDeep(String prefix, String where) {
+        return prefix + "nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth + " levels" + where
+                + ", which MongoDB refuses to store";
     }
 
     /**
@@ -184,9 +189,7 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
                         depth++;
                         if (depth > maxDepth) {
                             String at = parser.currentName();
-                            throw new DataException("nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth + " levels"
-                                    + (at == null ? "" : " (in field '" + RecordErrors.excerpt(at) + "')")
-                                    + ", which MongoDB refuses to store");
+                            throw new DataException(tooDeep("", at == null ? "" : " (in field '" + RecordErrors.excerpt(at) + "')"));
                         }
                     }
                     case END_OBJECT, END_ARRAY -> depth--;
@@ -209,8 +212,7 @@ public class CheckMongoDocument<R extends ConnectRecord<R>> implements Transform
             // not standard JSON (shell syntax, or broken): the sink parses or dead-letters it itself, provided
             // its recursive parser does not overflow the stack first
             if (deeperThan(value, maxDepth)) {
-                throw new DataException("nesting deeper than " + MAX_DEPTH_CONFIG + "=" + maxDepth + " levels, which "
-                        + "MongoDB refuses to store");
+                throw new DataException(tooDeep("", ""));
             }
             return;
         }

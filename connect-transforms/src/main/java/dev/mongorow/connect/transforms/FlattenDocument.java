@@ -237,9 +237,9 @@ public abstract class FlattenDocument<R extends ConnectRecord<R>> implements Tra
                 leaf = leaf == null ? null : ((Struct) leaf).get(segment);
             }
             if (leaf != null && plan.asJson.get(i)) {
-                leaf = JsonText.write(leaf, limits, String.join(".", plan.sources.get(i)));
+                leaf = JsonText.write(leaf, limits, plan.paths.get(i));
             } else if (leaf instanceof Date) {
-                ColumnType.mysqlDatetime((Date) leaf, String.join(".", plan.sources.get(i)));
+                ColumnType.mysqlDatetime((Date) leaf, plan.paths.get(i));
             }
             flat.put(plan.schema.fields().get(i), leaf);
         }
@@ -312,15 +312,20 @@ public abstract class FlattenDocument<R extends ConnectRecord<R>> implements Tra
         return builder.build();
     }
 
-    /** How to flatten structs of one schema: output schema and, per output field, the path and JSON flag. */
+    /**
+     * How to flatten structs of one schema: output schema and, per output field, the path (as segments, and dotted
+     * for messages) and JSON flag.
+     */
     private static final class StructPlan {
         final Schema schema;
         final List<List<String>> sources;
+        final List<String> paths;
         final List<Boolean> asJson;
 
         StructPlan(Schema schema, List<List<String>> sources, List<Boolean> asJson) {
             this.schema = schema;
             this.sources = sources;
+            this.paths = sources.stream().map(segments -> String.join(".", segments)).toList();
             this.asJson = asJson;
         }
     }

@@ -40,6 +40,9 @@ public enum ColumnType {
      * MongoDB decimal, fits no MySQL DECIMAL, and rescaling it would need a number of a billion digits.
      */
     static final int MAX_DECIMAL_EXPONENT = 6176;
+    /** MySQL's DECIMAL holds at most 65 digits, 30 of them after the point. */
+    public static final int MYSQL_MAX_DECIMAL_PRECISION = 65;
+    public static final int MYSQL_MAX_DECIMAL_SCALE = 30;
 
     /** Parses a type name of the declaration language (case-insensitive, MySQL aliases accepted). */
     public static ColumnType parse(String name) {
@@ -126,16 +129,12 @@ public enum ColumnType {
         return text;
     }
 
-    /** MySQL's DECIMAL holds at most 65 digits, 30 of them after the point. */
-    public static final int MYSQL_MAX_DECIMAL_PRECISION = 65;
-    public static final int MYSQL_MAX_DECIMAL_SCALE = 30;
-
     /**
      * A decimal of undeclared type as MySQL can hold it: a negative scale (1E+30) becomes 0 (exact), anything with
      * more than 65 digits or 30 after the point fails here, in the transform, instead of in the sink.
      */
     public static BigDecimal mysqlDecimal(BigDecimal value, String path) {
-        if (Math.abs(value.scale()) > MAX_DECIMAL_EXPONENT) {
+        if (beyondDecimal128(value)) {
             throw RecordErrors.field(path, "a DECIMAL MySQL can hold (at most 65 digits, 30 after the point)", value);
         }
         BigDecimal d = value.scale() < 0 ? value.setScale(0) : value;
@@ -147,17 +146,25 @@ public enum ColumnType {
 
     /** Fails unless the instant is within MySQL's DATETIME range (years 1000 to 9999). */
     public static Date mysqlDatetime(Date value, String path) {
-        long millis = value.getTime();
-        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
-            throw new org.apache.kafka.connect.errors.DataException("field '" + path + "': expected a date between years "
-                    + "1000 and 9999 (MySQL's range), got " + Instant.ofEpochMilli(millis));
-        }
+        checkDatetimeRange(value.getTime(), path, "date", Instant.ofEpochMilli(value.getTime()));
         return value;
+    }
+
+    private static void checkDatetimeRange(long millis, String path, String expected, Object shown) {
+        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
+            throw new org.apache.kafka.connect.errors.DataException("field '" + path + "': expected a " + expected
+                    + " between years 1000 and 9999 (MySQL's range), got " + shown);
+        }
+    }
+
+    /** True for an exponent no MongoDB decimal (Decimal128) has, such as 1e2000000000's. */
+    private static boolean beyondDecimal128(BigDecimal value) {
+        return Math.abs(value.scale()) > MAX_DECIMAL_EXPONENT;
     }
 
     /** Plain notation ("1000.50"), except for exponents no MongoDB decimal has, whose plain text could be gigabytes. */
     public static String plainText(BigDecimal value) {
-        return Math.abs(value.scale()) > MAX_DECIMAL_EXPONENT ? value.toString() : value.toPlainString();
+        return beyondDecimal128(value) ? value.toString() : value.toPlainString();
     }
 
     private static Integer toInt32(Object value, Column column) {
@@ -262,7 +269,7 @@ public enum ColumnType {
         } else {
             throw fail(column, value);
         }
-        if (Math.abs(d.scale()) > MAX_DECIMAL_EXPONENT) {
+        if (beyondDecimal128(d)) {
             throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
                     + "': expected a value that fits " + column.typeText() + ", got " + RecordErrors.describe(value)
                     + " (exponent beyond +/-" + MAX_DECIMAL_EXPONENT + ", the range of a MongoDB decimal)");
@@ -286,11 +293,8 @@ public enum ColumnType {
         } else {
             throw fail(column, value);
         }
-        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
-            throw new org.apache.kafka.connect.errors.DataException("field '" + column.describePath()
-                    + "': expected a " + column.typeText() + " between years 1000 and 9999 (MySQL's range), got "
-                    + RecordErrors.describe(value instanceof Date ? Instant.ofEpochMilli(millis).toString() : value));
-        }
+        checkDatetimeRange(millis, column.describePath(), column.typeText(),
+                RecordErrors.describe(value instanceof Date ? Instant.ofEpochMilli(millis).toString() : value));
         return millis;
     }
 

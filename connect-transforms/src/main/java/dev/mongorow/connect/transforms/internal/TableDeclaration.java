@@ -3,7 +3,6 @@ package dev.mongorow.connect.transforms.internal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +41,6 @@ public final class TableDeclaration {
     private final List<Column> columns;
     private final List<Column> keyColumns;
     private final int[] keyPositions;
-    private final Set<String> sourceRoots;
     /** Source paths as a tree: segment -> subtree (a map), or WHOLE where a column reads everything below. */
     private final Map<String, Object> readTree;
     private static final Object WHOLE = new Object();
@@ -86,11 +84,6 @@ public final class TableDeclaration {
         }
         this.keyColumns = Collections.unmodifiableList(keys);
         this.keyPositions = keys.stream().mapToInt(columns::indexOf).toArray();
-        Set<String> roots = new HashSet<>();
-        for (Column column : columns) {
-            roots.add(column.source().first());
-        }
-        this.sourceRoots = Collections.unmodifiableSet(roots);
         this.readTree = readTree(columns);
 
         SchemaBuilder value = SchemaBuilder.struct().name("mongorow." + table + ".Value");
@@ -171,7 +164,8 @@ public final class TableDeclaration {
                 }
                 precision = args.get(0);
                 scale = args.size() == 2 ? args.get(1) : 0;
-                if (precision < 1 || precision > 65 || scale < 0 || scale > 30 || scale > precision) {
+                if (precision < 1 || precision > ColumnType.MYSQL_MAX_DECIMAL_PRECISION || scale < 0
+                        || scale > ColumnType.MYSQL_MAX_DECIMAL_SCALE || scale > precision) {
                     throw new ConfigException(configKey, entry, "DECIMAL(" + precision + "," + scale + ") of column '"
                             + name + "' is outside MySQL's limits (precision 1..65, scale 0..30, scale <= precision)");
                 }
@@ -331,11 +325,6 @@ public final class TableDeclaration {
                 unread(nested, below, prefix + name + ".", out);
             }
         }
-    }
-
-    /** First segments of every column's source path: the document fields this table reads. */
-    public Set<String> sourceRoots() {
-        return sourceRoots;
     }
 
     public Schema valueSchema() {
