@@ -319,6 +319,11 @@ public final class Pipeline implements AutoCloseable {
 
     /** Polls {@code condition} every 250 ms until it holds; fails after {@code timeout} naming what was awaited. */
     public static void await(Duration timeout, String what, BooleanSupplier condition) {
+        await(timeout, Duration.ofMillis(250), what, condition);
+    }
+
+    /** As above, checking every {@code poll} (benchmarks that time the wait need a finer step). */
+    public static void await(Duration timeout, Duration poll, String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (condition.getAsBoolean()) {
@@ -328,7 +333,7 @@ public final class Pipeline implements AutoCloseable {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + "s waiting for " + what);
             }
             try {
-                Thread.sleep(250);
+                Thread.sleep(poll.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for " + what);

@@ -437,27 +437,20 @@ class SecureModeIT {
         String all = String.join("\n", answers);
         assertTrue(all.contains("${env:MONGOROW_PII_HMAC_SECRET}"), "the API shows the placeholder");
         assertTrue(all.contains("${env:MONGOROW_MYSQL_SINK_PASSWORD}"), "the API shows the placeholder");
-        assertAbsent(secrets, all, "the Connect REST API");
+        SecurityChecks.assertAbsent(secrets, all, "the Connect REST API");
 
-        List<Path> logs;
-        try (Stream<Path> files = Files.walk(pipeline.stack().layout().logsDir())) {
-            logs = files.filter(Files::isRegularFile).toList();
-        }
-        assertTrue(logs.stream().anyMatch(l -> l.getFileName().toString().startsWith("connect-")), "worker logs: " + logs);
-        for (Path log : logs) {
-            assertAbsent(secrets, Files.readString(log, StandardCharsets.ISO_8859_1), log.toString());
-        }
+        SecurityChecks.assertAbsentFromLogs(pipeline, secrets);
         try (Stream<Path> files = Files.list(pipeline.stack().layout().confDir())) {
             for (Path conf : files.filter(Files::isRegularFile).toList()) {
-                assertAbsent(secrets, Files.readString(conf, StandardCharsets.ISO_8859_1), conf.toString());
+                SecurityChecks.assertAbsent(secrets, Files.readString(conf, StandardCharsets.ISO_8859_1), conf.toString());
             }
         }
         for (ProcessHandle h : pipeline.stack().liveProcesses()) {
             List<String> cmd = h.info().arguments().map(List::of).orElse(List.of());
-            assertAbsent(secrets, String.join(" ", cmd), "the command line of process " + h.pid());
+            SecurityChecks.assertAbsent(secrets, String.join(" ", cmd), "the command line of process " + h.pid());
         }
         for (var c : pipeline.stack().components()) {
-            assertAbsent(secrets, String.join(" ", c.commandLine()), "the command line of " + c.name());
+            SecurityChecks.assertAbsent(secrets, String.join(" ", c.commandLine()), "the command line of " + c.name());
         }
     }
 
@@ -479,9 +472,4 @@ class SecureModeIT {
         return out;
     }
 
-    private static void assertAbsent(Set<String> secrets, String text, String where) {
-        for (String s : secrets) {
-            assertFalse(text.contains(s), "a secret (" + s.substring(0, 4) + "...) appears in " + where);
-        }
-    }
 }

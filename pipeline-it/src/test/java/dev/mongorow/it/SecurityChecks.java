@@ -183,6 +183,25 @@ final class SecurityChecks {
         p.rest("GET", "/connectors/" + name, null, 404);
     }
 
+    /** Fails, naming where, if {@code text} holds one of {@code secrets} (only their first characters are shown). */
+    static void assertAbsent(java.util.Set<String> secrets, String text, String where) {
+        for (String s : secrets) {
+            assertFalse(text.contains(s), "a secret (" + s.substring(0, 4) + "...) appears in " + where);
+        }
+    }
+
+    /** {@link #assertAbsent} over every log file of the stack (each component's, the launcher's); at least one. */
+    static void assertAbsentFromLogs(Pipeline p, java.util.Set<String> secrets) throws java.io.IOException {
+        List<java.nio.file.Path> logs;
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(p.stack().layout().logsDir())) {
+            logs = files.filter(java.nio.file.Files::isRegularFile).toList();
+        }
+        assertTrue(logs.stream().anyMatch(l -> l.getFileName().toString().startsWith("connect-")), "worker logs: " + logs);
+        for (java.nio.file.Path log : logs) {
+            assertAbsent(secrets, java.nio.file.Files.readString(log, StandardCharsets.ISO_8859_1), log.toString());
+        }
+    }
+
     /** Keyed HMAC-SHA256, hex, of the trimmed lower-case text: what the mysql-sink's ProtectFields does. */
     static String hmac(String secret, String email) {
         try {

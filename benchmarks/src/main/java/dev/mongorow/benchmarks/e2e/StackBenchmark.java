@@ -71,7 +71,7 @@ public final class StackBenchmark {
     }
 
     /** Customer-like documents (the sample customers with fresh ids) from raw.users to MySQL rows. */
-    private void rawToMysql(Pipeline pipeline, int documents) throws InterruptedException {
+    private void rawToMysql(Pipeline pipeline, int documents) {
         List<String> customers = pipeline.dataset("customers.json");
         // warm-up: one batch of 500 so the first-record costs (class loading, JIT) stay out of the figure
         long before = pipeline.mysqlCount("SELECT COUNT(*) FROM users");
@@ -84,27 +84,19 @@ public final class StackBenchmark {
         produceCustomers(pipeline, customers, documents);
         double produced = (System.nanoTime() - t0) / 1e9;
         // where the time goes: when MongoDB holds the batch (the MongoDB sink is done), and when MySQL does
-        double inMongo = Double.NaN;
-        double total;
-        long deadline = t0 + Duration.ofSeconds(300).toNanos();
-        while (true) {
-            if (Double.isNaN(inMongo)
+        double[] inMongo = {Double.NaN};
+        Pipeline.await(Duration.ofSeconds(300), Duration.ofMillis(50), documents + " rows in MySQL", () -> {
+            if (Double.isNaN(inMongo[0])
                     && pipeline.mongo().getCollection("users").estimatedDocumentCount() >= mongoBase + documents) {
-                inMongo = (System.nanoTime() - t0) / 1e9;
+                inMongo[0] = (System.nanoTime() - t0) / 1e9;
             }
-            if (pipeline.mysqlCount("SELECT COUNT(*) FROM users") >= base + documents) {
-                total = (System.nanoTime() - t0) / 1e9;
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(documents + " rows not in MySQL within 300 s");
-            }
-            Thread.sleep(50);
-        }
+            return pipeline.mysqlCount("SELECT COUNT(*) FROM users") >= base + documents;
+        });
+        double total = (System.nanoTime() - t0) / 1e9;
         record(String.format(Locale.ROOT, "%,d customer-like documents, raw topic -> MySQL rows", documents),
                 total, "s", "target <= 10 s; produced in " + String.format(Locale.ROOT, "%.1f s", produced)
                         + String.format(Locale.ROOT, ", all in MongoDB after %.1f s, %,.0f records/s end to end",
-                        inMongo, documents / total));
+                        inMongo[0], documents / total));
     }
 
     private static void produceCustomers(Pipeline pipeline, List<String> customers, int count) {
