@@ -314,10 +314,11 @@ class KafkaConnectHook(HttpHook):
         except KafkaConnectError as e:
             # a POST retried after a timeout may find the connector its first attempt created: that is a success
             # when the live config is the one sent, and a real conflict otherwise
-            if not (e.status == 409 and e.attempts > 1 and self.get_config(name) == {**dict(config), "name": name}):
+            live = self.get_config(name) if e.status == 409 and e.attempts > 1 else None
+            if live != {**dict(config), "name": name}:
                 raise
             self.log.info("%s: created by an earlier attempt of the same request", name)
-            created = {"name": name, "config": self.get_config(name)}
+            created = {"name": name, "config": live}
         # the status store learns of the connector a moment later: return once it is visible
         deadline = time.monotonic() + 30
         while self.get_status(name) is None and time.monotonic() < deadline:
