@@ -248,8 +248,9 @@ public abstract class Component {
         if (ProcessControl.terminate(h.get(), stopTimeout())) {
             progress.line(name, "stopped in " + seconds(t0));
         } else {
+            String dump = ProcessControl.requestThreadDump(h.get()) ? ", thread dump in " + logFile() : "";
             ProcessControl.kill(h.get(), Duration.ofSeconds(10));
-            progress.line(name, "did not stop within " + stopTimeout().toSeconds() + "s: killed (SIGKILL)");
+            progress.line(name, "did not stop within " + stopTimeout().toSeconds() + "s" + dump + ": killed (SIGKILL)");
         }
         cleanUpAfterExit();
     }

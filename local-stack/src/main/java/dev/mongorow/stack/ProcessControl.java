@@ -177,6 +177,32 @@ final class ProcessControl {
         return awaitExit(tree, timeout);
     }
 
+    /**
+     * Asks a JVM for a thread dump (SIGQUIT: the JVM prints every thread's stack to its stdout, our log file,
+     * and keeps running), so a process that would not stop leaves the reason behind before it is killed.
+     * False if the process is not a JVM or the signal could not be sent.
+     */
+    static boolean requestThreadDump(ProcessHandle h) {
+        List<String> cmd = commandLine(h);
+        if (cmd.isEmpty() || !Path.of(cmd.get(0)).getFileName().toString().equals("java")) {
+            return false;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(h.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                return false;
+            }
+            Thread.sleep(1000); // the dump is written by the JVM's signal thread, asynchronously
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** SIGKILL to the process and all its descendants at once (descendants first collected). */
     static boolean kill(ProcessHandle h, Duration timeout) {
         List<ProcessHandle> tree = tree(h);

@@ -58,7 +58,8 @@ public final class StackConfig {
         OPLOG_MAX_ENTRIES("oplog-max-entries", "emulator oplog bound in entries (default: the emulator's)"),
         OPLOG_MAX_BYTES("oplog-max-bytes", "emulator oplog bound in bytes (default: the emulator's)"),
         START_TIMEOUT("start-timeout", "seconds a component may take to become ready (default 180)"),
-        STOP_TIMEOUT("stop-timeout", "seconds a component may take to stop before SIGKILL (default 30)"),
+        STOP_TIMEOUT("stop-timeout", "seconds a component may take to stop before SIGKILL (default 60: a Connect worker"
+                + " bounds its own shutdown at about 35 s with default settings)"),
         SECURE("secure", "TLS and authentication everywhere: Kafka SASL_SSL/SCRAM only, Connect REST https with basic auth,"
                 + " MariaDB requiring TLS, the MongoDB emulator over TLS (flag without value = true; default false)");
 
@@ -399,7 +400,10 @@ public final class StackConfig {
         private Long oplogMaxEntries;
         private Long oplogMaxBytes;
         private Duration startTimeout = Duration.ofSeconds(180);
-        private Duration stopTimeout = Duration.ofSeconds(30);
+        // Above Connect's own shutdown budget: herder (worker.sync.timeout.ms 3 s + task.shutdown.graceful.timeout.ms
+        // 5 s + 5 s per connector + 10 s) and forwarded requests (10 s). A SIGKILL inside it can lose the last
+        // offset commit, so a slow but orderly stop (e.g. just after a broker restart) must be waited for.
+        private Duration stopTimeout = Duration.ofSeconds(60);
         private boolean secure;
         private final Map<String, String> extraKafkaProperties = new LinkedHashMap<>();
         private final Map<String, String> extraConnectProperties = new LinkedHashMap<>();

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,7 +63,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalStackTest {
 
-    @TempDir
+    // kept when a test fails, so the components' logs (home/logs) can be read afterwards
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path tmp;
 
     static StackConfig config;
@@ -80,8 +82,7 @@ class LocalStackTest {
         Files.copy(jar, plugins.resolve("connect-file").resolve(jar.getFileName()));
 
         config = StackConfig.builder().home(tmp.resolve("home")).freePorts().connectWorkers(1)
-                .pluginPath(plugins).kafkaHeap("512m").connectHeap("512m").mongodbHeap("512m")
-                .stopTimeout(Duration.ofSeconds(30)).build();
+                .pluginPath(plugins).kafkaHeap("512m").connectHeap("512m").mongodbHeap("512m").build();
         CliResult r = cli("up");
         upOutput = r.output;
         System.out.println(upOutput);
@@ -362,7 +363,8 @@ class LocalStackTest {
         int kafkaStopping = indexOf(lines, "[kafka] stopping");
         assertTrue(connectStopped < mongoStopping && connectStopped < mariaStopping, r.output);
         assertTrue(mongoStopped < kafkaStopping && mariaStopped < kafkaStopping, r.output);
-        assertFalse(r.output.contains("SIGKILL"), "every component should stop on SIGTERM:\n" + r.output);
+        assertFalse(r.output.contains("SIGKILL"), () -> "every component should stop on SIGTERM:\n" + r.output
+                + "\nwhat the worker was doing when it was killed:\n" + connectThreadsAtKill());
 
         for (ProcessHandle h : before) {
             assertFalse(h.isAlive(), "still alive: " + h.pid() + " " + ProcessControl.commandLine(h));
@@ -447,6 +449,34 @@ class LocalStackTest {
         SQLException e = assertThrows(SQLException.class, () -> st.execute(sql), "must be denied: " + sql);
         String m = e.getMessage().toLowerCase(Locale.ROOT);
         assertTrue(m.contains("denied") || m.contains("privilege"), sql + " failed for another reason: " + e.getMessage());
+    }
+
+    /**
+     * From the thread dump the stack requests before a SIGKILL: the threads running Connect code, and the worker's
+     * warnings and errors after it began to stop. A failure here is timing-dependent; this says where it hung.
+     */
+    static String connectThreadsAtKill() {
+        try {
+            String log = Files.readString(stack.connect(1).logFile());
+            int stopping = log.lastIndexOf("Kafka Connect stopping");
+            int dump = log.lastIndexOf("Full thread dump");
+            StringBuilder out = new StringBuilder();
+            if (stopping >= 0) {
+                log.substring(stopping, dump > stopping ? dump : log.length()).lines()
+                        .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).limit(40)
+                        .forEach(l -> out.append(l).append('\n'));
+            }
+            if (dump >= 0) {
+                for (String thread : log.substring(dump).split("\n\\s*\n")) {
+                    if (thread.contains("org.apache.kafka.connect")) {
+                        out.append(thread.strip()).append("\n\n");
+                    }
+                }
+            }
+            return out.length() == 0 ? "(no thread dump in " + stack.connect(1).logFile() + ")" : out.toString();
+        } catch (IOException e) {
+            return "(cannot read the worker log: " + e + ")";
+        }
     }
 
     static int indexOf(List<String> lines, String prefix) {
