@@ -146,15 +146,21 @@ public enum ColumnType {
 
     /** Fails unless the instant is within MySQL's DATETIME range (years 1000 to 9999). */
     public static Date mysqlDatetime(Date value, String path) {
-        checkDatetimeRange(value.getTime(), path, "date", Instant.ofEpochMilli(value.getTime()));
+        if (!inDatetimeRange(value.getTime())) {
+            throw outOfDatetimeRange(path, "date", Instant.ofEpochMilli(value.getTime()));
+        }
         return value;
     }
 
-    private static void checkDatetimeRange(long millis, String path, String expected, Object shown) {
-        if (millis < MIN_DATETIME_MILLIS || millis > MAX_DATETIME_MILLIS) {
-            throw new org.apache.kafka.connect.errors.DataException("field '" + path + "': expected a " + expected
-                    + " between years 1000 and 9999 (MySQL's range), got " + shown);
-        }
+    private static boolean inDatetimeRange(long millis) {
+        return millis >= MIN_DATETIME_MILLIS && millis <= MAX_DATETIME_MILLIS;
+    }
+
+    /** The message is built only here, on failure: formatting the instant on every record cost a fifth of the chain. */
+    private static org.apache.kafka.connect.errors.DataException outOfDatetimeRange(String path, String expected,
+                                                                                    Object shown) {
+        return new org.apache.kafka.connect.errors.DataException("field '" + path + "': expected a " + expected
+                + " between years 1000 and 9999 (MySQL's range), got " + shown);
     }
 
     /** True for an exponent no MongoDB decimal (Decimal128) has, such as 1e2000000000's. */
@@ -293,8 +299,10 @@ public enum ColumnType {
         } else {
             throw fail(column, value);
         }
-        checkDatetimeRange(millis, column.describePath(), column.typeText(),
-                RecordErrors.describe(value instanceof Date ? Instant.ofEpochMilli(millis).toString() : value));
+        if (!inDatetimeRange(millis)) {
+            throw outOfDatetimeRange(column.describePath(), column.typeText(),
+                    RecordErrors.describe(value instanceof Date ? Instant.ofEpochMilli(millis).toString() : value));
+        }
         return millis;
     }
 

@@ -122,6 +122,11 @@ public final class Documents {
     }
 
     private static Object fromConnect(Object value, Limits limits, int depth) {
+        // scalars first, by class: most fields are, and an interface test (List, Map) that fails costs a scan
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean
+                || value instanceof java.util.Date) {
+            return value;
+        }
         if (value instanceof Struct) {
             return structToMap((Struct) value, limits, depth);
         }

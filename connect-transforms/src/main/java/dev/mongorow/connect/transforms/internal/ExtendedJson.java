@@ -121,7 +121,8 @@ public final class ExtendedJson {
      * JSON text would give. Any other value is returned as it is.
      */
     public static Object unwrap(Object value) {
-        if (!(value instanceof Map) || !isWrapper((Map<?, ?>) value)) {
+        // strings, most values, are ruled out by their class first: a failed interface test (Map) costs a scan
+        if (value instanceof String || !(value instanceof Map) || !isWrapper((Map<?, ?>) value)) {
             return value;
         }
         Object decoded = FastJson.decodeWrapper((Map<?, ?>) value);
