@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 import org.bson.Document;
-import org.bson.types.ObjectId;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
@@ -100,12 +100,10 @@ public final class StackBenchmark {
     }
 
     private static void produceCustomers(Pipeline pipeline, List<String> customers, int count) {
+        CustomerRecords records = new CustomerRecords(customers, ThreadLocalRandom.current().nextInt(1 << 24));
         List<String[]> batch = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String line = customers.get(i % customers.size());
-            String id = new ObjectId().toHexString();
-            String document = "{\"_id\": {\"$oid\": \"" + id + "\"}" + line.substring(line.indexOf('}') + 2);
-            batch.add(new String[] {"{\"_id\": {\"$oid\": \"" + id + "\"}}", document});
+            batch.add(new String[] {records.key(i), records.value(i)});
         }
         pipeline.produceAll("raw.users", batch);
     }
