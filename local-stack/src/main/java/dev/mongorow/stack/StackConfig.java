@@ -450,7 +450,8 @@ public final class StackConfig {
             return this;
         }
 
-        Builder set(Option o, String v) {
+        /** Sets one option from its text form, as the command line gives it. */
+        public Builder set(Option o, String v) {
             switch (o) {
                 case HOME -> home(Path.of(v));
                 case KAFKA_PORT -> kafkaPort(parseInt(o, v));

@@ -48,6 +48,7 @@ import com.mongodb.client.model.Filters;
 import dev.mongorow.it.Backends;
 import dev.mongorow.it.Pipeline;
 import dev.mongorow.stack.Secrets;
+import dev.mongorow.stack.StackConfig;
 
 /**
  * Every leg of the pipeline against the fastest thing this machine can do, in one run (not a test: it measures,
@@ -62,12 +63,13 @@ import dev.mongorow.stack.Secrets;
  * the sink's batch size over the sink's JDBC URL (Connector/J, {@code rewriteBatchedStatements=true});</li>
  * <li>the peer: {@code benchmarks/python/batch_peer.py} (pymongo + mysqlclient) on the same documents;</li>
  * <li>end to end: a second batch of the same size through all three connectors, raw topic to MySQL rows;</li>
- * <li>(first volume only) latency from the produce call to the row being visible in MySQL, at 200 records/s and
+ * <li>(last volume only) latency from the produce call to the row being visible in MySQL, at 200 records/s and
  * at half the end-to-end throughput.</li>
  * </ol>
  * CPU seconds per process for every leg and each process's peak resident memory come from /proc. The tables go to
  * standard output and, unless {@code --no-write}, between the markers of BENCHMARKS.md.
- * <p>Run: {@code ./pipeline bench legs [--volumes 10000,100000] [--latency-seconds 30] [--peer-interval 60]}.
+ * <p>Run: {@code ./pipeline bench legs [--volumes 10000,100000] [--latency-seconds 30] [--peer-interval 60]
+ * [--set mysql-sink.batch.size=500 ...] [local stack options such as --workers 2]}.
  */
 public final class LegsBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,9 +91,29 @@ public final class LegsBenchmark {
     private final boolean write;
     private final Path python;
     private final List<Round> rounds = new ArrayList<>();
+    /** --set connector.key=value: changes to the shipped configs, to measure a knob before and after. */
+    private final Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
+    /** Options of the local stack (./pipeline up --help), e.g. --workers 2 or --kafka-heap 2g. */
+    private final Map<StackConfig.Option, String> stackOptions = new LinkedHashMap<>();
 
-    private LegsBenchmark(Path repo, Map<String, String> options) {
+    private LegsBenchmark(Path repo, Map<String, String> options, List<String> sets) {
         this.repo = repo;
+        for (String set : sets) {
+            Matcher m = Pattern.compile("^([a-z0-9-]+)\\.([^=]+)=(.*)$").matcher(set);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--set " + set + ": expected <connector>.<key>=<value>,"
+                        + " e.g. mysql-sink.batch.size=500");
+            }
+            overrides.computeIfAbsent(m.group(1), k -> new LinkedHashMap<>()).put(m.group(2), m.group(3));
+        }
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            StackConfig.Option option = StackConfig.Option.byKey(e.getKey());
+            if (option != null && option != StackConfig.Option.HOME) {
+                stackOptions.put(option, e.getValue());
+            } else if (!List.of("volumes", "latency-seconds", "peer-interval", "python", "no-write").contains(e.getKey())) {
+                throw new IllegalArgumentException("unknown option --" + e.getKey() + USAGE);
+            }
+        }
         this.base = repo.resolve("benchmarks/target/bench-legs");
         this.volumes = Arrays.stream(options.getOrDefault("volumes", "10000,100000,1000000").split(","))
                 .map(String::trim).map(Long::parseLong).collect(Collectors.toList());
@@ -101,18 +123,25 @@ public final class LegsBenchmark {
         this.python = Path.of(options.getOrDefault("python", repo.resolve(".venv/bin/python").toString()));
     }
 
+    private static final String USAGE = " (options: --volumes N,N,... --latency-seconds S --peer-interval S"
+            + " --python PATH --no-write --set <connector>.<key>=<value> (repeatable), and the local stack's options)";
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
+        List<String> sets = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + args[i] + "' (options: --volumes N,N,..."
-                        + " --latency-seconds S --peer-interval S --python PATH --no-write)");
+            if (!args[i].startsWith("--") || (!args[i].equals("--no-write") && i + 1 >= args.length)) {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'" + USAGE);
             }
             String key = args[i].substring(2);
-            options.put(key, key.equals("no-write") ? "" : args[++i]);
+            if (key.equals("set")) {
+                sets.add(args[++i]);
+            } else {
+                options.put(key, key.equals("no-write") ? "" : args[++i]);
+            }
         }
         Path repo = Path.of(System.getProperty("repo.dir", ".")).toAbsolutePath().normalize();
-        new LegsBenchmark(repo, options).run();
+        new LegsBenchmark(repo, options, sets).run();
     }
 
     private void run() throws Exception {
@@ -122,7 +151,7 @@ public final class LegsBenchmark {
         }
         Instant started = Instant.now();
         for (int i = 0; i < volumes.size(); i++) {
-            rounds.add(round(volumes.get(i), i == 0));
+            rounds.add(round(volumes.get(i), i == volumes.size() - 1));
         }
         String report = report(started);
         System.out.println();
@@ -144,8 +173,10 @@ public final class LegsBenchmark {
         progress(n, "starting a fresh stack in " + repo.relativize(home) + " (emulator heap " + mongoHeap
                 + ", oplog bound " + (n + 100_000) + " entries)");
         Round round = new Round(n);
-        try (Pipeline pipeline = new Pipeline(repo, home, Backends.fromSystemProperty(), c -> c.connectHeap("1g")
-                .mongodbHeap(mongoHeap).oplogMaxEntries(n + 100_000).oplogMaxBytes(oplogBytes));
+        try (Pipeline pipeline = new Pipeline(repo, home, Backends.fromSystemProperty(), c -> {
+                c.connectHeap("1g").mongodbHeap(mongoHeap).oplogMaxEntries(n + 100_000).oplogMaxBytes(oplogBytes);
+                stackOptions.forEach(c::set);
+             });
              Connection mysql = pipeline.mysql();
              Admin admin = Admin.create(pipeline.stack().kafkaClientProperties());
              KafkaProducer<String, String> producer = producer(pipeline)) {
@@ -159,19 +190,18 @@ public final class LegsBenchmark {
             double produced = produce(producer, first, n);
             progress(n, String.format(Locale.ROOT, "raw.users filled with %,d records (%,.0f records/s)", n, produced));
 
-            round.legs.add(measure(n, "MongoDB sink: raw topic → documents", meter, () -> pipeline.deploy("mongo-sink"),
+            round.legs.add(measure(n, "MongoDB sink: raw topic → documents", meter, () -> deploy(pipeline, "mongo-sink"),
                     () -> users.find(Filters.eq("_id", new ObjectId(first.id(0)))).first() != null,
                     () -> users.find(Filters.eq("_id", new ObjectId(first.id(n - 1)))).first() != null,
                     users::estimatedDocumentCount));
 
-            TopicPartition changes = new TopicPartition("mongo.pipeline.users", 0);
-            LongSupplier changeEvents = () -> endOffset(admin, changes);
+            LongSupplier changeEvents = () -> endOffsets(admin, "mongo.pipeline.users");
             round.legs.add(measure(n, "MongoDB source: oplog backlog → change-event topic", meter,
-                    () -> pipeline.deploy("mongo-source"), () -> changeEvents.getAsLong() > 0,
+                    () -> deploy(pipeline, "mongo-source"), () -> changeEvents.getAsLong() > 0,
                     () -> changeEvents.getAsLong() >= n, changeEvents));
 
             round.legs.add(measure(n, "JDBC sink: change-event topic → MySQL rows", meter,
-                    () -> pipeline.deploy("mysql-sink"), () -> rowExists(mysql, first.id(0)),
+                    () -> deploy(pipeline, "mysql-sink"), () -> rowExists(mysql, first.id(0)),
                     () -> rowExists(mysql, first.id(n - 1)), () -> count(mysql, "users")));
             long rows = count(mysql, "users");
             if (rows != n) {
@@ -261,7 +291,10 @@ public final class LegsBenchmark {
         Pipeline.await(timeout, Duration.ofMillis(20), name + ": first output", firstVisible);
         long tFirst = System.nanoTime();
         long atFirst = count.getAsLong();
-        Pipeline.await(timeout, Duration.ofMillis(20), name + ": record " + n, lastVisible);
+        // the last record visible is not all of them when the topic has several partitions (--topics F): then
+        // count, which is dearer, until all are there
+        Pipeline.await(timeout, Duration.ofMillis(20), name + ": record " + n,
+                () -> lastVisible.getAsBoolean() && count.getAsLong() >= n);
         long tLast = System.nanoTime();
         Map<String, Double> cpu = ProcessMeter.difference(meter.cpuSeconds(), cpu0);
         double steady = (tLast - tFirst) / 1e9;
@@ -281,11 +314,18 @@ public final class LegsBenchmark {
         long t0 = System.nanoTime();
         produce(producer, records, n);
         Pipeline.await(Duration.ofSeconds(120 + n / 100), Duration.ofMillis(20), name + ": record " + n,
-                () -> rowExists(mysql, records.id(n - 1)));
+                () -> rowExists(mysql, records.id(n - 1)) && count(mysql, "users") >= 2 * n);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Leg leg = new Leg(name, n / seconds, seconds, ProcessMeter.difference(meter.cpuSeconds(), cpu0));
         progress(n, String.format(Locale.ROOT, "%s: %,.0f records/s (%.1f s)", name, leg.recordsPerSecond, seconds));
         return leg;
+    }
+
+    /** Deploys a shipped connector config, with the --set changes for it. */
+    private void deploy(Pipeline pipeline, String name) {
+        Map<String, String> config = pipeline.connectorConfig(name);
+        config.putAll(overrides.getOrDefault(name, Map.of()));
+        pipeline.deploy(name, config);
     }
 
     // ---- the limit and the peer ---------------------------------------------------------------------------
@@ -509,12 +549,19 @@ public final class LegsBenchmark {
         return n / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static long endOffset(Admin admin, TopicPartition partition) {
+    /** Records in a topic: the sum of its partitions' end offsets (any partition count, e.g. --topics F). */
+    private static long endOffsets(Admin admin, String topic) {
         try {
-            return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
-                    .get(10, TimeUnit.SECONDS).offset();
+            Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            long sum = 0;
+            for (var offset : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values()) {
+                sum += offset.offset();
+            }
+            return sum;
         } catch (Exception e) {
-            throw new IllegalStateException("end offset of " + partition + ": " + e, e);
+            throw new IllegalStateException("end offsets of " + topic + ": " + e, e);
         }
     }
 
@@ -554,6 +601,9 @@ public final class LegsBenchmark {
         out.append("Run of ").append(started.toString(), 0, 10).append(", `./pipeline bench legs")
                 .append(volumes.equals(List.of(10_000L, 100_000L, 1_000_000L)) ? "" : " --volumes "
                         + volumes.stream().map(String::valueOf).collect(Collectors.joining(",")))
+                .append(overrides.isEmpty() ? "" : " " + overrides.entrySet().stream().flatMap(c -> c.getValue()
+                        .entrySet().stream().map(e -> "--set " + c.getKey() + "." + e.getKey() + "=" + e.getValue()))
+                        .collect(Collectors.joining(" ")))
                 .append("`, ").append(Duration.between(started, Instant.now()).toMinutes()).append(" minutes. ")
                 .append(machine()).append("\n\n");
 
@@ -588,9 +638,10 @@ public final class LegsBenchmark {
         growthRow(out, "peer (Python batch job)", rounds.stream().map(r -> r.peer.rowsPerSecond).toList());
         out.append("\n");
 
-        Round first = rounds.get(0);
+        Round first = largest;
         out.append("Latency, produce call → row visible in MySQL (polled every 10 ms), all three connectors running"
-                + String.format(Locale.ROOT, " on the stack of the %,d round:%n%n", first.n));
+                + String.format(Locale.ROOT, " on the stack of the %,d round, after its end-to-end batch; half the"
+                + " maximum = half its end-to-end throughput:%n%n", first.n));
         out.append("| rate | records | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n");
         for (Latency l : first.latencies) {
             out.append(String.format(Locale.ROOT, "| %,d records/s | %,d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
