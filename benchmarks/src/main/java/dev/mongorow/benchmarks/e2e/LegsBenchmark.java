@@ -82,6 +82,8 @@ public final class LegsBenchmark {
     private static final int SINK_BATCH = 2000;
     /** Records of the warm-up before the legs of each volume. */
     private static final int WARM_UP = 30_000;
+    /** --set connector.key=value */
+    private static final Pattern SET = Pattern.compile("^([a-z0-9-]+)\\.([^=]+)=(.*)$");
 
     private final Path repo;
     private final Path base;
@@ -99,7 +101,7 @@ public final class LegsBenchmark {
     private LegsBenchmark(Path repo, Map<String, String> options, List<String> sets) {
         this.repo = repo;
         for (String set : sets) {
-            Matcher m = Pattern.compile("^([a-z0-9-]+)\\.([^=]+)=(.*)$").matcher(set);
+            Matcher m = SET.matcher(set);
             if (!m.matches()) {
                 throw new IllegalArgumentException("--set " + set + ": expected <connector>.<key>=<value>,"
                         + " e.g. mysql-sink.batch.size=500");
@@ -195,7 +197,7 @@ public final class LegsBenchmark {
                     () -> users.find(Filters.eq("_id", new ObjectId(first.id(n - 1)))).first() != null,
                     users::estimatedDocumentCount));
 
-            LongSupplier changeEvents = () -> endOffsets(admin, "mongo.pipeline.users");
+            LongSupplier changeEvents = endOffsets(admin, "mongo.pipeline.users");
             round.legs.add(measure(n, "MongoDB source: oplog backlog → change-event topic", meter,
                     () -> deploy(pipeline, "mongo-source"), () -> changeEvents.getAsLong() > 0,
                     () -> changeEvents.getAsLong() >= n, changeEvents));
@@ -549,20 +551,29 @@ public final class LegsBenchmark {
         return n / ((System.nanoTime() - t0) / 1e9);
     }
 
-    /** Records in a topic: the sum of its partitions' end offsets (any partition count, e.g. --topics F). */
-    private static long endOffsets(Admin admin, String topic) {
+    /**
+     * Records in a topic: the sum of its partitions' end offsets (any partition count, e.g. --topics F). The
+     * partitions are looked up once; the supplier, polled during a leg, only lists their offsets.
+     */
+    private static LongSupplier endOffsets(Admin admin, String topic) {
+        Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
         try {
-            Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
             admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            long sum = 0;
-            for (var offset : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values()) {
-                sum += offset.offset();
-            }
-            return sum;
         } catch (Exception e) {
-            throw new IllegalStateException("end offsets of " + topic + ": " + e, e);
+            throw new IllegalStateException("partitions of " + topic + ": " + e, e);
         }
+        return () -> {
+            try {
+                long sum = 0;
+                for (var offset : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values()) {
+                    sum += offset.offset();
+                }
+                return sum;
+            } catch (Exception e) {
+                throw new IllegalStateException("end offsets of " + topic + ": " + e, e);
+            }
+        };
     }
 
     private static boolean rowExists(Connection mysql, String id) {
@@ -638,18 +649,17 @@ public final class LegsBenchmark {
         growthRow(out, "peer (Python batch job)", rounds.stream().map(r -> r.peer.rowsPerSecond).toList());
         out.append("\n");
 
-        Round first = largest;
         out.append("Latency, produce call → row visible in MySQL (polled every 10 ms), all three connectors running"
                 + String.format(Locale.ROOT, " on the stack of the %,d round, after its end-to-end batch; half the"
-                + " maximum = half its end-to-end throughput:%n%n", first.n));
+                + " maximum = half its end-to-end throughput:%n%n", largest.n));
         out.append("| rate | records | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n");
-        for (Latency l : first.latencies) {
+        for (Latency l : largest.latencies) {
             out.append(String.format(Locale.ROOT, "| %,d records/s | %,d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
                     l.perSecond, l.records, l.p50, l.p95, l.p99, l.max));
         }
         out.append("\n");
 
-        Latency slow = first.latencies.isEmpty() ? null : first.latencies.get(0);
+        Latency slow = largest.latencies.isEmpty() ? null : largest.latencies.get(0);
         double peerMean = peerIntervalSeconds / 2.0 + largest.peer.seconds;
         double peerWorst = peerIntervalSeconds + largest.peer.seconds;
         Leg e2e = largest.legs.get(largest.legs.size() - 1);
