@@ -99,9 +99,7 @@ public class TransformChainBenchmark {
         int offset = 0;
         for (String document : customers()) {
             String id = json.writeValueAsString(json.readTree(document).get("_id"));
-            String event = "{\"_id\": {\"_data\": \"8265\"}, \"operationType\": \"insert\", "
-                    + "\"ns\": {\"db\": \"sample_analytics\", \"coll\": \"customers\"}, "
-                    + "\"documentKey\": {\"_id\": " + id + "}, \"fullDocument\": " + document + "}";
+            String event = changeEvent(offset, id, document);
             jsonRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, event, offset));
             mapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null,
                     json.readValue(event, Map.class), offset));
@@ -156,6 +154,23 @@ public class TransformChainBenchmark {
         return new Struct(STRUCT_EVENT).put("operationType", "insert")
                 .put("documentKey", new Struct(STRUCT_EVENT.field("documentKey").schema()).put("_id", id))
                 .put("fullDocument", document);
+    }
+
+    /**
+     * The insert event as the shipped mongo-source publishes it (mongo-kafka-connect's canonical ExtendedJson
+     * formatter, fields in the order MongoDB writes them): a resume token of a real mongod's length, the cluster
+     * time as a BSON timestamp, the wall time as a canonical date.
+     */
+    static String changeEvent(int offset, String id, String document) {
+        long seconds = 1_765_000_000L + offset;
+        String resumeToken = String.format("82%08X000000012B042C0100296E5A1004%032X46645F696400", seconds, offset)
+                + "64" + id.replaceAll(".*\"([0-9a-fA-F]{24})\".*", "$1").toUpperCase(java.util.Locale.ROOT) + "0004";
+        return "{\"_id\": {\"_data\": \"" + resumeToken + "\"}, \"operationType\": \"insert\", "
+                + "\"clusterTime\": {\"$timestamp\": {\"t\": " + seconds + ", \"i\": 1}}, "
+                + "\"wallTime\": {\"$date\": {\"$numberLong\": \"" + (seconds * 1000 + 123) + "\"}}, "
+                + "\"fullDocument\": " + document + ", "
+                + "\"ns\": {\"db\": \"pipeline\", \"coll\": \"users\"}, "
+                + "\"documentKey\": {\"_id\": " + id + "}}";
     }
 
     static List<String> customers() throws IOException {

@@ -259,7 +259,12 @@ class RandomizedDocumentsTest {
             case 15: return "{\"$binary\": \"AQID\", \"$type\": \"00\"}";
             case 16: return "\"" + "s".repeat(random.nextInt(random.nextInt(100) == 0 ? 300_000 : 100)) + "\"";
             case 17: return "\"" + pick(random, "2024-01-01", "2024-01-01 10:00:00", "12", "true", "x\\ny\\u00e9\\ud83d\\ude00", "1.25") + "\"";
-            case 18: return "{\"$timestamp\": {\"t\": 5, \"i\": 6}}";
+            case 18: { // unsigned 32-bit halves, at and beyond their edges, in either order
+                String t = pick(random, "5", "1700000000", "2147483647", "2147483648", "4294967295", "4294967296", "-1");
+                String i = pick(random, "0", "6", "2147483648", "4294967295", "-2");
+                return random.nextInt(4) == 0 ? "{\"$timestamp\": {\"i\": " + i + ", \"t\": " + t + "}}"
+                        : "{\"$timestamp\": {\"t\": " + t + ", \"i\": " + i + "}}";
+            }
             case 19: return "{\"$regularExpression\": {\"pattern\": \"a+\", \"options\": \"i\"}}";
             case 20: return "{\"$minKey\": 1}";
             case 21: return "ISODate(\"2020-01-01T00:00:00Z\")";

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 /**
  * The fast path of {@link ExtendedJson}: standard JSON read with Jackson's streaming parser, and the type
  * wrappers that make up nearly all real Extended JSON ($oid, $date, $numberInt, $numberLong, $numberDouble,
- * $numberDecimal) decoded directly. Every other wrapper, and any wrapper whose content is not in the expected
+ * $numberDecimal, $timestamp) decoded directly. Every other wrapper, and any wrapper whose content is not in the expected
  * shape, is left to the MongoDB driver's reader, so results and error messages stay the driver's.
  * RandomizedDocumentsTest and FastJsonTest check that both paths give equal values.
  */
@@ -89,6 +89,9 @@ final class FastJson {
         } else if (token == JsonToken.VALUE_NUMBER_INT && "$date".equals(name)
                 && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
             content = parser.getLongValue();
+        } else if (token == JsonToken.START_OBJECT && "$timestamp".equals(name)) {
+            // every change event carries one (clusterTime): without it here, each event would go to the driver
+            return readTimestamp(parser);
         } else if (token == JsonToken.START_OBJECT && "$date".equals(name)) {
             if (parser.nextToken() != JsonToken.FIELD_NAME || !"$numberLong".equals(parser.currentName())
                     || parser.nextToken() != JsonToken.VALUE_STRING) {
@@ -110,6 +113,32 @@ final class FastJson {
             throw new NotPlain();
         }
         return decoded;
+    }
+
+    /**
+     * {"$timestamp": {"t": seconds, "i": increment}} in the order the driver writes it, both unsigned 32-bit, as
+     * the driver's {@code BsonTimestamp.getValue()}: seconds << 32 | increment. Other shapes go to the driver.
+     */
+    private static Object readTimestamp(JsonParser parser) throws IOException {
+        long seconds = readUnsignedInt(parser, "t");
+        long increment = readUnsignedInt(parser, "i");
+        if (parser.nextToken() != JsonToken.END_OBJECT || parser.nextToken() != JsonToken.END_OBJECT) {
+            throw new NotPlain();
+        }
+        return seconds << 32 | increment;
+    }
+
+    private static long readUnsignedInt(JsonParser parser, String name) throws IOException {
+        if (parser.nextToken() != JsonToken.FIELD_NAME || !name.equals(parser.currentName())
+                || parser.nextToken() != JsonToken.VALUE_NUMBER_INT
+                || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new NotPlain();
+        }
+        long value = parser.getLongValue();
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw new NotPlain();
+        }
+        return value;
     }
 
     private static Object readValue(JsonParser parser, JsonToken token, Limits limits, int depth) throws IOException {

@@ -63,6 +63,31 @@ class ExtendedJsonTest {
         assertEquals(List.of(1, "x", Map.of("k", 1)), doc.get("arr"));
     }
 
+    /** What mongo-kafka-connect's ExtendedJson formatter publishes for an insert: read without the driver. */
+    @Test
+    void aChangeEventAsTheSourcePublishesItTakesTheFastPath() {
+        String event = "{\"_id\": {\"_data\": \"8267A1B2C3000000012B022C0100296E5A1004\"}, \"operationType\": \"insert\", "
+                + "\"clusterTime\": {\"$timestamp\": {\"t\": 1765000000, \"i\": 3}}, "
+                + "\"wallTime\": {\"$date\": {\"$numberLong\": \"1765000000123\"}}, "
+                + "\"fullDocument\": {\"_id\": {\"$oid\": \"5ca4bbcea2dd94ee58162a68\"}, \"n\": {\"$numberInt\": \"1\"}}, "
+                + "\"ns\": {\"db\": \"pipeline\", \"coll\": \"users\"}, "
+                + "\"documentKey\": {\"_id\": {\"$oid\": \"5ca4bbcea2dd94ee58162a68\"}}}";
+        assertTrue(FastJson.accepts(event, Limits.DEFAULT));
+        Map<String, Object> doc = parse(event);
+        assertEquals(1765000000L << 32 | 3L, doc.get("clusterTime"));
+        assertEquals(new Date(1765000000123L), doc.get("wallTime"));
+        assertEquals(ExtendedJson.parseWithDriver(event, Limits.DEFAULT).toString(), doc.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"t\": 0, \"i\": 0}", "{\"t\": 4294967295, \"i\": 4294967295}",
+        "{\"t\": 2147483648, \"i\": 1}", "{\"i\": 1, \"t\": 2}", "{\"t\": 4294967296, \"i\": 1}",
+        "{\"t\": -1, \"i\": 1}"})
+    void timestampsEqualTheDriversAtTheEdges(String timestamp) {
+        String json = "{\"ts\": {\"$timestamp\": " + timestamp + "}}";
+        assertEquals(ExtendedJson.parseWithDriver(json, Limits.DEFAULT), parse(json));
+    }
+
     @Test
     void relaxedLegacyAndShellFormsGiveTheSameValues() {
         Map<String, Object> relaxed = parse("{\"d\": {\"$date\": \"1977-03-02T02:20:31Z\"}, \"l\": 5, \"x\": 2.5}");
