@@ -1,5 +1,7 @@
 package dev.mongorow.emulator.storage;
 
+import java.util.List;
+
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -7,6 +9,8 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 
@@ -16,7 +20,7 @@ final class CapturingH2Database extends H2Database implements ChangeCapturingDat
     /** Map names H2Database uses for a collection's data, meta data and indexes (it drops them itself). */
     static final String DATA_MAP_PREFIX = "databases.";
     private static final String META_MAP_PREFIX = "meta.";
-    private static final String INDEX_MAP_INFIX = "._index_";
+    static final String INDEX_MAP_INFIX = "._index_";
 
     private final MVStore store;
     private final ChangeCapture changeCapture;
@@ -75,9 +79,22 @@ final class CapturingH2Database extends H2Database implements ChangeCapturingDat
                 if (store.hasMap(target)) {
                     store.removeMap(target);
                 }
-                store.renameMap(store.openMap(mapName), target);
+                MVMap<?, ?> map = IndexKeyType.isIndexMap(mapName) ? store.openMap(mapName, IndexKeyType.indexMap())
+                    : store.openMap(mapName);
+                store.renameMap(map, target);
             }
         }
+    }
+
+    /**
+     * Opens the index map with {@link IndexKeyType} first: H2Database opens it by name, and H2 hands out the
+     * map already open under that name, so the index compares its keys value by value.
+     */
+    @Override
+    protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                    boolean sparse) {
+        store.openMap(getFullCollectionNamespace(collectionName) + INDEX_MAP_INFIX + indexName, IndexKeyType.indexMap());
+        return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
     }
 
     @Override
