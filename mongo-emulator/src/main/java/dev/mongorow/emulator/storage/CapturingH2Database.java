@@ -79,28 +79,23 @@ final class CapturingH2Database extends H2Database implements ChangeCapturingDat
                 if (store.hasMap(target)) {
                     store.removeMap(target);
                 }
-                MVMap<?, ?> map = IndexKeyType.isIndexMap(mapName) ? store.openMap(mapName, IndexKeyType.indexMap())
-                    : store.openMap(mapName);
-                store.renameMap(map, target);
+                store.renameMap(StoreFormat.open(store, mapName), target);
             }
         }
     }
 
-    /**
-     * Opens the index map with {@link IndexKeyType} first: H2Database opens it by name, and H2 hands out the
-     * map already open under that name, so the index compares its keys value by value.
-     */
+    /** Opens the index map with its {@link StoreFormat} types first; H2Database then gets that map by name. */
     @Override
     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                     boolean sparse) {
-        store.openMap(getFullCollectionNamespace(collectionName) + INDEX_MAP_INFIX + indexName, IndexKeyType.indexMap());
+        store.openMap(getFullCollectionNamespace(collectionName) + INDEX_MAP_INFIX + indexName, StoreFormat.indexMap());
         return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
     }
 
     @Override
     protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
         String fullName = getFullCollectionNamespace(collectionName);
-        MVMap<Object, Document> dataMap = store.openMap(DATA_MAP_PREFIX + fullName);
+        MVMap<Object, Document> dataMap = store.openMap(DATA_MAP_PREFIX + fullName, StoreFormat.dataMap());
         MVMap<String, Object> metaMap = store.openMap(META_MAP_PREFIX + fullName);
         return new CapturingH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
     }

@@ -43,7 +43,7 @@ final class H2StorageEngine implements StorageEngine {
             throw new IllegalStateException("cannot open " + storeFile + " (is another emulator using this data directory?): "
                 + e.getMessage(), e);
         }
-        IndexKeyType.migrate(store);
+        StoreFormat.upgrade(store);
         log.info("opened store {}", storeFile);
     }
 
