@@ -70,7 +70,7 @@ import dev.mongorow.connect.transforms.ProtectFields;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"}) // two JVMs: this host's noise between forks is as large as the differences measured
 @State(Scope.Thread)
 public class TransformChainBenchmark {
     static final String USERS_COLUMNS = "id STRING(24) NOT NULL, username STRING(64) NOT NULL, name STRING(128) NOT NULL, "
