@@ -17,12 +17,11 @@ import dev.mongorow.emulator.oplog.Bson;
  */
 final class DocumentValueType extends BasicDataType<Document> {
 
-    static final DocumentValueType INSTANCE = new DocumentValueType();
-
-    /** Recent encoded sizes, for H2's cache accounting without encoding a document to size it. */
+    /** Recent encoded sizes of this map's documents, for H2's cache accounting without encoding one to size it. */
     private volatile int averageSize = 1024;
 
-    private DocumentValueType() {
+    /** One per map: the average size is the map's own. */
+    DocumentValueType() {
     }
 
     @Override

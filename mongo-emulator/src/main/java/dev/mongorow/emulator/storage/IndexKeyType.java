@@ -17,9 +17,8 @@ import de.bwaldvogel.mongo.backend.KeyValue;
  */
 final class IndexKeyType extends ObjectDataType {
 
-    static final IndexKeyType INSTANCE = new IndexKeyType();
-
-    private IndexKeyType() {
+    /** One per map, as H2 gives each map its own ObjectDataType: the type keeps per-map state (its last type seen). */
+    IndexKeyType() {
     }
 
     @Override

@@ -33,11 +33,11 @@ final class StoreFormat {
     }
 
     static MVMap.Builder<KeyValue, Object> indexMap() {
-        return new MVMap.Builder<KeyValue, Object>().keyType(IndexKeyType.INSTANCE);
+        return new MVMap.Builder<KeyValue, Object>().keyType(new IndexKeyType());
     }
 
     static MVMap.Builder<Object, Document> dataMap() {
-        return new MVMap.Builder<Object, Document>().valueType(DocumentValueType.INSTANCE);
+        return new MVMap.Builder<Object, Document>().valueType(new DocumentValueType());
     }
 
     static boolean isIndexMap(String mapName) {

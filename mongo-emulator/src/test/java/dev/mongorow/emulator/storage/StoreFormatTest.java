@@ -52,14 +52,15 @@ class StoreFormatTest {
             keys.add(random.nextInt(5) == 0 ? new KeyValue(value(random), value(random)) : new KeyValue(value(random)));
         }
         ObjectDataType serialized = new ObjectDataType();
+        IndexKeyType order = new IndexKeyType();
         for (KeyValue a : keys) {
             for (KeyValue b : keys) {
-                int order = IndexKeyType.INSTANCE.compare(a, b);
-                assertEquals(-Integer.signum(order), Integer.signum(IndexKeyType.INSTANCE.compare(b, a)), a + " vs " + b);
-                assertEquals(serialized.compare(a, b) == 0, order == 0, a + " vs " + b);
+                int ab = order.compare(a, b);
+                assertEquals(-Integer.signum(ab), Integer.signum(order.compare(b, a)), a + " vs " + b);
+                assertEquals(serialized.compare(a, b) == 0, ab == 0, a + " vs " + b);
                 for (KeyValue c : keys.subList(0, 40)) {
-                    if (order < 0 && IndexKeyType.INSTANCE.compare(b, c) < 0) {
-                        assertTrue(IndexKeyType.INSTANCE.compare(a, c) < 0, a + " < " + b + " < " + c);
+                    if (ab < 0 && order.compare(b, c) < 0) {
+                        assertTrue(order.compare(a, c) < 0, a + " < " + b + " < " + c);
                     }
                 }
             }
