@@ -28,6 +28,9 @@ final class StoreFormat {
     static final String FORMAT_KEY = "format";
     /** 1 (or no marker): H2's default types everywhere. 2: the typed index and data maps of this class. */
     static final int CURRENT = 2;
+    /** Set while an upgrade's copies are complete and not all swapped in yet. */
+    static final String COPIED_KEY = "upgradeCopied";
+    private static final String COPY_SUFFIX = ".upgrading";
 
     private StoreFormat() {
     }
@@ -57,8 +60,15 @@ final class StoreFormat {
     }
 
     /**
-     * Brings a store written in an older format to the current one, once: each index and data map is copied
-     * in its stored order into a new map of the current types, which then takes its name, all in one commit.
+     * Brings a store written in an older format to the current one, once, in two phases that survive a stop at
+     * any point (H2 may commit whenever its write buffer fills, so no phase can count on one commit):
+     * <ol>
+     * <li>copy: each index and data map is copied, in its stored order, into {@code <name>.upgrading} with the
+     * current types; the originals are not touched. A stop here leaves copies that the next start discards
+     * before copying again. When all are copied, {@link #COPIED_KEY} is set and committed.</li>
+     * <li>swap: each copy replaces its original, then the format is set. A stop here leaves {@link #COPIED_KEY}
+     * set, and the next start swaps the copies still left.</li>
+     * </ol>
      * A new store, or one already current, is only marked.
      */
     static void upgrade(MVStore store) {
@@ -71,41 +81,51 @@ final class StoreFormat {
             throw new IllegalStateException("the store is in format " + format + ", newer than this emulator's "
                 + CURRENT + ": use the emulator version that wrote it, or a fresh data directory");
         }
-        // one commit for the whole upgrade: a stop half way leaves the store as it was, never half converted
-        int autoCommitDelay = store.getAutoCommitDelay();
-        store.setAutoCommitDelay(0);
-        try {
-            convert(store);
-            meta.put(FORMAT_KEY, CURRENT);
+        if (meta.get(COPIED_KEY) == null) {
+            copyAll(store);
+            meta.put(COPIED_KEY, CURRENT);
             store.commit();
-        } finally {
-            store.setAutoCommitDelay(autoCommitDelay);
+        }
+        swapAll(store);
+        meta.remove(COPIED_KEY);
+        meta.put(FORMAT_KEY, CURRENT);
+        store.commit();
+    }
+
+    /** Phase 1 of {@link #upgrade}: every index and data map copied beside itself with the current types. */
+    static void copyAll(MVStore store) {
+        List<String> originals = new ArrayList<>();
+        for (String name : new ArrayList<>(store.getMapNames())) {
+            if (name.endsWith(COPY_SUFFIX)) {
+                store.removeMap(name); // a copy left by a stop during an earlier copy phase
+            } else if (isIndexMap(name) || isDataMap(name)) {
+                originals.add(name);
+            }
+        }
+        for (String name : originals) {
+            long started = System.nanoTime();
+            MVMap<Object, Object> original = store.openMap(name);
+            @SuppressWarnings("unchecked")
+            MVMap<Object, Object> copy = (MVMap<Object, Object>) open(store, name + COPY_SUFFIX); // same kind
+            for (Map.Entry<Object, Object> entry : original.entrySet()) {
+                copy.put(entry.getKey(), entry.getValue());
+            }
+            log.info("copied {} ({} entries) into store format {}, {} ms", name, copy.sizeAsLong(), CURRENT,
+                (System.nanoTime() - started) / 1_000_000);
         }
     }
 
-    private static void convert(MVStore store) {
-        List<String> rebuilt = new ArrayList<>();
-        for (String name : store.getMapNames()) {
-            if (isIndexMap(name) || isDataMap(name)) {
-                rebuilt.add(name);
+    /** Phase 2 of {@link #upgrade}: each copy left takes the place of its original. */
+    private static void swapAll(MVStore store) {
+        for (String name : new ArrayList<>(store.getMapNames())) {
+            if (name.endsWith(COPY_SUFFIX)) {
+                String original = name.substring(0, name.length() - COPY_SUFFIX.length());
+                if (store.hasMap(original)) {
+                    store.removeMap(original);
+                }
+                store.renameMap(open(store, name), original);
+                log.info("upgraded {} to store format {}", original, CURRENT);
             }
-        }
-        for (String name : rebuilt) {
-            long started = System.nanoTime();
-            String copyName = name + ".upgrading";
-            if (store.hasMap(copyName)) {
-                store.removeMap(copyName); // left by an upgrade that stopped half way
-            }
-            MVMap<Object, Object> old = store.openMap(name);
-            @SuppressWarnings("unchecked")
-            MVMap<Object, Object> copy = (MVMap<Object, Object>) open(store, copyName); // same kind as name
-            for (Map.Entry<Object, Object> entry : old.entrySet()) {
-                copy.put(entry.getKey(), entry.getValue());
-            }
-            store.removeMap(old);
-            store.renameMap(copy, name);
-            log.info("upgraded {} ({} entries) to store format {}, {} ms", name, copy.sizeAsLong(), CURRENT,
-                (System.nanoTime() - started) / 1_000_000);
         }
     }
 }

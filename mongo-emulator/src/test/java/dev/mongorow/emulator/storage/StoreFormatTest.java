@@ -2,6 +2,7 @@ package dev.mongorow.emulator.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,57 +80,101 @@ class StoreFormatTest {
         }
     }
 
+    private static final List<String> IDS = new ArrayList<>();
+    static {
+        for (int i = 0; i < 500; i++) {
+            IDS.add("user-" + "0".repeat(i % 7) + i); // string ids of many lengths: the two key orders differ on them
+        }
+    }
+    private static final Document TYPED = new Document("_id", new ObjectId("5ca4bbcea2dd94ee58162a68"))
+        .append("email", "typed@example.com").append("int", 7).append("long", 1L << 40).append("double", 2.5)
+        .append("decimal", new Decimal128(new BigDecimal("12.345"))).append("date", new Date(-1196280000000L))
+        .append("binary", new Binary(new byte[] {1, 2, 3}))
+        .append("nested", new Document("a", List.of(1, "x", new Document("b", null)))).append("flag", true);
+
     @Test
     void aStoreOfTheFormerFormatIsUpgradedWithEveryDocumentAndIndexKeyIntact() {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            ids.add("user-" + "0".repeat(i % 7) + i); // string ids of many lengths: the two key orders differ on them
+        writeInTheFormerFormat();
+        assertUpgradedIntact();
+    }
+
+    @Test
+    void aStopDuringTheCopiesIsStartedAgainOnTheNextOpen() {
+        writeInTheFormerFormat();
+        try (MVStore store = new MVStore.Builder().fileName(storeFile().toString()).open()) {
+            StoreFormat.copyAll(store); // copies committed, the phase not marked complete: as a stop just before
+            // a stale entry in a left-over copy: the next open must copy again, not reuse it
+            @SuppressWarnings("unchecked")
+            MVMap<Object, de.bwaldvogel.mongo.bson.Document> copy = (MVMap<Object, de.bwaldvogel.mongo.bson.Document>)
+                StoreFormat.open(store, "databases.app.users.upgrading");
+            copy.put("stale", new de.bwaldvogel.mongo.bson.Document("_id", "stale"));
         }
-        Document typed = new Document("_id", new ObjectId("5ca4bbcea2dd94ee58162a68")).append("email", "typed@example.com")
-            .append("int", 7).append("long", 1L << 40).append("double", 2.5).append("decimal", new Decimal128(new BigDecimal("12.345")))
-            .append("date", new Date(-1196280000000L)).append("binary", new Binary(new byte[] {1, 2, 3}))
-            .append("nested", new Document("a", List.of(1, "x", new Document("b", null)))).append("flag", true);
+        assertUpgradedIntact();
+    }
+
+    @Test
+    void aStopBetweenTheCopiesAndTheSwapIsFinishedOnTheNextOpen() {
+        writeInTheFormerFormat();
+        try (MVStore store = new MVStore.Builder().fileName(storeFile().toString()).open()) {
+            StoreFormat.copyAll(store);
+            store.<String, Integer>openMap(StoreFormat.META_MAP).put(StoreFormat.COPIED_KEY, StoreFormat.CURRENT);
+            // and one copy already swapped in, as a stop half way through the swaps leaves it
+            store.removeMap("databases.app.users");
+            store.renameMap(StoreFormat.open(store, "databases.app.users.upgrading"), "databases.app.users");
+        }
+        assertUpgradedIntact();
+    }
+
+    /** 500 users with string ids and a unique email index, and one document of every BSON type, then rewritten. */
+    private void writeInTheFormerFormat() {
         try (MongoEmulator emulator = start(); MongoClient client = MongoClients.create(emulator.connectionString())) {
             MongoCollection<Document> users = client.getDatabase("app").getCollection("users");
             users.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true));
-            for (String id : ids) {
+            for (String id : IDS) {
                 users.insertOne(new Document("_id", id).append("email", id + "@example.com"));
             }
-            users.insertOne(typed);
+            users.insertOne(TYPED);
         }
-        rewriteInTheFormerFormat(dataDirectory.resolve(H2StorageEngine.STORE_FILE));
+        rewriteInTheFormerFormat(storeFile());
+    }
 
+    private void assertUpgradedIntact() {
         try (MongoEmulator emulator = start(); MongoClient client = MongoClients.create(emulator.connectionString())) {
             MongoCollection<Document> users = client.getDatabase("app").getCollection("users");
-            for (String id : ids) {
+            for (String id : IDS) {
                 assertEquals(id + "@example.com", users.find(Filters.eq("_id", id)).first().getString("email"), id);
                 assertEquals(id, users.find(Filters.eq("email", id + "@example.com")).first().getString("_id"));
             }
-            assertEquals(typed, users.find(Filters.eq("_id", typed.getObjectId("_id"))).first());
+            assertEquals(TYPED, users.find(Filters.eq("_id", TYPED.getObjectId("_id"))).first());
             MongoWriteException duplicate = assertThrows(MongoWriteException.class,
-                () -> users.insertOne(new Document("_id", ids.get(123)).append("email", "new@example.com")));
+                () -> users.insertOne(new Document("_id", IDS.get(123)).append("email", "new@example.com")));
             assertEquals(11000, duplicate.getCode());
             assertThrows(MongoWriteException.class,
-                () -> users.insertOne(new Document("_id", "fresh").append("email", ids.get(7) + "@example.com")));
+                () -> users.insertOne(new Document("_id", "fresh").append("email", IDS.get(7) + "@example.com")));
             users.insertOne(new Document("_id", "fresh").append("email", "fresh@example.com"));
             assertEquals(502, users.countDocuments());
         }
         // and once more: the upgraded store, read back from its BSON pages (a fresh process cache)
         try (MongoEmulator emulator = start(); MongoClient client = MongoClients.create(emulator.connectionString())) {
             MongoCollection<Document> users = client.getDatabase("app").getCollection("users");
-            assertEquals(typed, users.find(Filters.eq("email", "typed@example.com")).first());
+            assertEquals(TYPED, users.find(Filters.eq("email", "typed@example.com")).first());
             assertEquals(502, users.countDocuments());
         }
-        try (MVStore store = new MVStore.Builder().fileName(dataDirectory.resolve(H2StorageEngine.STORE_FILE).toString())
-            .readOnly().open()) {
-            assertEquals(StoreFormat.CURRENT, store.<String, Integer>openMap(StoreFormat.META_MAP).get(StoreFormat.FORMAT_KEY));
+        try (MVStore store = new MVStore.Builder().fileName(storeFile().toString()).readOnly().open()) {
+            MVMap<String, Integer> meta = store.openMap(StoreFormat.META_MAP);
+            assertEquals(StoreFormat.CURRENT, meta.get(StoreFormat.FORMAT_KEY));
+            assertNull(meta.get(StoreFormat.COPIED_KEY));
             assertTrue(store.getMapNames().stream().noneMatch(name -> name.endsWith(".upgrading")), store.getMapNames().toString());
         }
     }
 
+    private Path storeFile() {
+        return dataDirectory.resolve(H2StorageEngine.STORE_FILE);
+    }
+
     @Test
     void aStoreOfANewerFormatIsRefusedWithTheReason() {
-        try (MVStore store = new MVStore.Builder().fileName(dataDirectory.resolve(H2StorageEngine.STORE_FILE).toString()).open()) {
+        try (MVStore store = new MVStore.Builder().fileName(storeFile().toString()).open()) {
             store.<String, Integer>openMap(StoreFormat.META_MAP).put(StoreFormat.FORMAT_KEY, StoreFormat.CURRENT + 1);
         }
         IllegalStateException error = assertThrows(IllegalStateException.class, this::start);
