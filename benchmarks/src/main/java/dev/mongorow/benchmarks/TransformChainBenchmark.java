@@ -70,7 +70,8 @@ import dev.mongorow.connect.transforms.ProtectFields;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"}) // two JVMs: this host's noise between forks is as large as the differences measured
+// two JVMs: on the shared 2-core host the noise between forks is as large as the differences measured
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class TransformChainBenchmark {
     static final String USERS_COLUMNS = "id STRING(24) NOT NULL, username STRING(64) NOT NULL, name STRING(128) NOT NULL, "
@@ -98,8 +99,8 @@ public class TransformChainBenchmark {
         structRecords = new ArrayList<>();
         int offset = 0;
         for (String document : customers()) {
-            String id = json.writeValueAsString(json.readTree(document).get("_id"));
-            String event = changeEvent(offset, id, document);
+            com.fasterxml.jackson.databind.JsonNode customer = json.readTree(document);
+            String event = changeEvent(offset, customer.get("_id"), document);
             jsonRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, event, offset));
             mapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null,
                     json.readValue(event, Map.class), offset));
@@ -111,7 +112,7 @@ public class TransformChainBenchmark {
             scalarDocument.remove("tier_and_details");
             scalarMapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, scalarEvent, offset));
             structRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, STRUCT_EVENT,
-                    structEvent(json.readTree(document)), offset++));
+                    structEvent(customer), offset++));
         }
         ours = List.of(configure(new ChangeEventToRow<>(), Map.of()),
                 configure(new ApplyTableSchema<>(), Map.of("table", "users", "columns", USERS_COLUMNS)));
@@ -161,16 +162,16 @@ public class TransformChainBenchmark {
      * formatter, fields in the order MongoDB writes them): a resume token of a real mongod's length, the cluster
      * time as a BSON timestamp, the wall time as a canonical date.
      */
-    static String changeEvent(int offset, String id, String document) {
+    static String changeEvent(int offset, com.fasterxml.jackson.databind.JsonNode id, String document) {
         long seconds = 1_765_000_000L + offset;
         String resumeToken = String.format("82%08X000000012B042C0100296E5A1004%032X46645F696400", seconds, offset)
-                + "64" + id.replaceAll(".*\"([0-9a-fA-F]{24})\".*", "$1").toUpperCase(java.util.Locale.ROOT) + "0004";
+                + "64" + id.path("$oid").asText().toUpperCase(java.util.Locale.ROOT) + "0004";
         return "{\"_id\": {\"_data\": \"" + resumeToken + "\"}, \"operationType\": \"insert\", "
                 + "\"clusterTime\": {\"$timestamp\": {\"t\": " + seconds + ", \"i\": 1}}, "
                 + "\"wallTime\": {\"$date\": {\"$numberLong\": \"" + (seconds * 1000 + 123) + "\"}}, "
                 + "\"fullDocument\": " + document + ", "
                 + "\"ns\": {\"db\": \"pipeline\", \"coll\": \"users\"}, "
-                + "\"documentKey\": {\"_id\": " + id + "}}";
+                + "\"documentKey\": {\"_id\": " + id + "}}"; // JsonNode.toString() is its JSON text
     }
 
     static List<String> customers() throws IOException {

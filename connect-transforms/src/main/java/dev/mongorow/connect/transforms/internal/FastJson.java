@@ -19,8 +19,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 /**
  * The fast path of {@link ExtendedJson}: standard JSON read with Jackson's streaming parser, and the type
  * wrappers that make up nearly all real Extended JSON ($oid, $date, $numberInt, $numberLong, $numberDouble,
- * $numberDecimal, $timestamp) decoded directly. Every other wrapper, and any wrapper whose content is not in the expected
- * shape, is left to the MongoDB driver's reader, so results and error messages stay the driver's.
+ * $numberDecimal, $timestamp) decoded directly. Every other wrapper, and any wrapper whose content is not in
+ * the expected shape, is left to the MongoDB driver's reader, so results and error messages stay the driver's.
  * RandomizedDocumentsTest and FastJsonTest check that both paths give equal values.
  */
 final class FastJson {
