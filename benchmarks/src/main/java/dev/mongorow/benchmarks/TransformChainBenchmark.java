@@ -52,8 +52,10 @@ import dev.mongorow.connect.transforms.ProtectFields;
  * ValueToKey(id). The result is still schemaless with wrapper columns (id_$oid, birthdate_$date_$numberLong)
  * and lists, which a JDBC sink cannot write: the built-ins do less work and still lose.</li>
  * </ul>
- * Ours also runs from the JSON text the source really publishes ("json"), which no built-in can read, and
- * with PII hashing added ("jsonWithPii").
+ * Ours also runs from the JSON the source really publishes, which no built-in can read: as the record's
+ * bytes, which the shipped mysql-sink hands over (ByteArrayConverter: nothing decoded before our transform,
+ * "jsonBytes"); as text, what StringConverter gives after decoding those bytes ("json"); and as text with PII
+ * hashing added ("jsonWithPii").
  *
  * <p>"Scalar" variants: the same customers without their array and map fields (accounts, tier_and_details),
  * i.e. records both chains turn into complete rows (the built-ins cannot make a column of an array or a map);
@@ -79,6 +81,7 @@ public class TransformChainBenchmark {
             + "accounts JSON, tier_and_details JSON";
 
     private List<SinkRecord> jsonRecords;
+    private List<SinkRecord> jsonBytesRecords;
     private List<SinkRecord> mapRecords;
     private List<SinkRecord> scalarMapRecords;
     private List<SinkRecord> structRecords;
@@ -94,6 +97,7 @@ public class TransformChainBenchmark {
     public void setUp() throws IOException {
         ObjectMapper json = new ObjectMapper();
         jsonRecords = new ArrayList<>();
+        jsonBytesRecords = new ArrayList<>();
         mapRecords = new ArrayList<>();
         scalarMapRecords = new ArrayList<>();
         structRecords = new ArrayList<>();
@@ -102,6 +106,8 @@ public class TransformChainBenchmark {
             com.fasterxml.jackson.databind.JsonNode customer = json.readTree(document);
             String event = changeEvent(offset, customer.get("_id"), document);
             jsonRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null, event, offset));
+            jsonBytesRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, Schema.OPTIONAL_BYTES_SCHEMA,
+                    event.getBytes(StandardCharsets.UTF_8), offset));
             mapRecords.add(new SinkRecord("mongo.sample_analytics.users", 0, null, null, null,
                     json.readValue(event, Map.class), offset));
             @SuppressWarnings("unchecked")
@@ -235,6 +241,11 @@ public class TransformChainBenchmark {
     @Benchmark
     public void oursFromJson(Blackhole sink) {
         sink.consume(run(ours, nextOf(jsonRecords)));
+    }
+
+    @Benchmark
+    public void oursFromJsonBytes(Blackhole sink) {
+        sink.consume(run(ours, nextOf(jsonBytesRecords)));
     }
 
     @Benchmark

@@ -114,10 +114,11 @@ class RandomizedDocumentsTest {
     }
 
     /**
-     * The fast JSON path must give exactly what the MongoDB driver's reader gives: the same values when both
-     * accept the text, and a failure when the driver fails. Returns whether both accepted it.
+     * The fast JSON paths (from text and from UTF-8 bytes) must give exactly what the MongoDB driver's reader
+     * gives: the same values when both accept the text, and a failure when the driver fails. Returns whether both accepted it.
      */
     private static boolean sameAsDriver(String json, int i) {
+        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8); // as a sink reading with ByteArrayConverter gets it
         Map<String, Object> fast;
         Map<String, Object> driver;
         try {
@@ -125,11 +126,18 @@ class RandomizedDocumentsTest {
         } catch (DataException e) {
             assertThrows(DataException.class, () -> ExtendedJson.parseDocument(json, Limits.DEFAULT),
                     "document " + i + ": the driver rejects it, so must we: " + excerpt(json));
+            assertThrows(DataException.class, () -> ExtendedJson.parseDocument(utf8, Limits.DEFAULT),
+                    "document " + i + ": the driver rejects it, so must the byte path: " + excerpt(json));
             return false;
         }
         fast = ExtendedJson.parseDocument(json, Limits.DEFAULT);
         if (!deepEquals(fast, driver)) {
             fail("document " + i + " (seed " + SEED + "): fast path " + fast + " differs from driver " + driver
+                    + "\ninput: " + excerpt(json));
+        }
+        Map<String, Object> fromBytes = ExtendedJson.parseDocument(utf8, Limits.DEFAULT);
+        if (!deepEquals(fromBytes, driver)) {
+            fail("document " + i + " (seed " + SEED + "): byte path " + fromBytes + " differs from driver " + driver
                     + "\ninput: " + excerpt(json));
         }
         return true;

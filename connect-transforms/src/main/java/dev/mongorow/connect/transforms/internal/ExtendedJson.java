@@ -101,7 +101,8 @@ public final class ExtendedJson {
                 throw new DataException("not a valid BSON document: " + e.getMessage(), e);
             }
         }
-        return parseDocument(decodeUtf8(bytes), limits);
+        Map<String, Object> fast = FastJson.parseDocument(bytes, limits);
+        return fast != null ? fast : parseDocument(decodeUtf8(bytes), limits);
     }
 
     /** True when {@code value} is a type wrapper such as {"$oid": ...} or {"$date": ...}. */

@@ -42,17 +42,38 @@ final class FastJson {
     /** The parsed document, or null when the text is not a standard JSON object (the caller falls back). */
     static Map<String, Object> parseDocument(String json, Limits limits) {
         try (JsonParser parser = JSON.createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            Map<String, Object> document = readObject(parser, limits, 1);
-            if (parser.nextToken() != null) {
-                return null; // trailing content: let the reference parser decide
-            }
-            return document;
+            return readDocument(parser, limits);
         } catch (IOException | NotPlain e) {
             return null;
         }
+    }
+
+    /**
+     * The document in UTF-8 JSON bytes, read by Jackson's byte parser without decoding them to a String first
+     * (what a sink reading its values with ByteArrayConverter hands over); null when the bytes are not
+     * well-formed UTF-8 (Jackson's parser would be lenient), start with a byte order mark, or are not a
+     * standard JSON object: the caller then decodes them strictly and takes the text path, which words the error.
+     */
+    static Map<String, Object> parseDocument(byte[] json, Limits limits) {
+        if (json.length > 0 && (json[0] & 0xFF) == 0xEF || !Utf8.isWellFormedWithoutNul(json)) {
+            return null;
+        }
+        try (JsonParser parser = JSON.createParser(json)) {
+            return readDocument(parser, limits);
+        } catch (IOException | NotPlain e) {
+            return null;
+        }
+    }
+
+    private static Map<String, Object> readDocument(JsonParser parser, Limits limits) throws IOException {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+            return null;
+        }
+        Map<String, Object> document = readObject(parser, limits, 1);
+        if (parser.nextToken() != null) {
+            return null; // trailing content: let the reference parser decide
+        }
+        return document;
     }
 
     private static Map<String, Object> readObject(JsonParser parser, Limits limits, int depth) throws IOException {

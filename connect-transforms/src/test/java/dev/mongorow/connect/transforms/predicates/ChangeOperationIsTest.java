@@ -29,7 +29,7 @@ class ChangeOperationIsTest {
     }
 
     @Test
-    void readsJsonMapsAndStructs() {
+    void readsJsonTextBytesMapsAndStructs() {
         ChangeOperationIs<SinkRecord> deletes = predicate("delete, replace");
         assertTrue(deletes.test(record("{\"_id\": {\"_data\": \"x\"}, \"fullDocument\": {\"operationType\": \"insert\"}, "
                 + "\"operationType\": \"delete\"}")), "nested fields are skipped, the top-level one counts");
@@ -39,6 +39,10 @@ class ChangeOperationIsTest {
         assertTrue(deletes.test(record(new Struct(schema).put("operationType", "delete"))));
         assertTrue(deletes.test(record(null)), "a tombstone is a delete");
         assertFalse(deletes.test(record("not json")));
+        assertTrue(deletes.test(record("{\"operationType\": \"delete\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                "JSON bytes, as ByteArrayConverter gives them");
+        assertFalse(deletes.test(record("{\"operationType\": \"insert\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertFalse(deletes.test(record(new byte[] {(byte) 0xFF, 0x00})));
         assertTrue(predicate("document").test(record("{\"_id\": 1, \"name\": \"x\"}")));
     }
 
