@@ -107,7 +107,7 @@ final class PoisonRecords {
                 String good = Documents.transaction(tx, 1, 1, "1.5", "2.25", 0);
                 String big = good.substring(0, good.length() - 1) + ", \"attachment\": \"" + "x".repeat(TEN_MB) + "\"}";
                 return new Poison(kind, (big.length() / 1024 / 1024) + " MiB", "raw.transactions", utf8(txKey), utf8(big),
-                        "dlq.mysql-sink", "characters, above max.bytes=", tx, true);
+                        "dlq.mysql-sink", "bytes, above max.bytes=", tx, true);
             }
             case INVALID_UTF8: {
                 String good = Documents.transaction(tx, 1, 1, "1.5", "2.25", 0).replace("\"symbol\": \"amzn\"", "\"symbol\": \"amQQn\"");
