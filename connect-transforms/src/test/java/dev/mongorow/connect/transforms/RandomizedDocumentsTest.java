@@ -115,7 +115,8 @@ class RandomizedDocumentsTest {
 
     /**
      * The fast JSON paths (from text and from UTF-8 bytes) must give exactly what the MongoDB driver's reader
-     * gives: the same values when both accept the text, and a failure when the driver fails. Returns whether both accepted it.
+     * gives: the same values when both accept the text, and a failure when the driver fails. Returns whether both
+     * accepted it.
      */
     private static boolean sameAsDriver(String json, int i) {
         byte[] utf8 = json.getBytes(StandardCharsets.UTF_8); // as a sink reading with ByteArrayConverter gets it

@@ -32,8 +32,8 @@ public class ChangeOperationIs<R extends ConnectRecord<R>> implements Predicate<
     public static final String OVERVIEW_DOC = "True when the record's MongoDB change operation is one of "
             + "'operations'. The operation is read from the header set by ChangeEventToRow (operation.header), else "
             + "from the change event in the value (operationType of JSON text or UTF-8 JSON bytes, a map or a "
-            + "struct; only the top level of JSON is scanned). A tombstone counts as 'delete'; a record that holds a document but "
-            + "no operationType (publish.full.document.only=true) counts as 'document'.";
+            + "struct; only the top level of JSON is scanned). A tombstone counts as 'delete'; a record that holds "
+            + "a document but no operationType (publish.full.document.only=true) counts as 'document'.";
 
     public static final String OPERATIONS_CONFIG = "operations";
     private static final String OPERATIONS_DOC = "Operations that match: insert, update, replace, delete, drop, "
@@ -103,22 +103,19 @@ public class ChangeOperationIs<R extends ConnectRecord<R>> implements Predicate<
             Object op = field == null ? null : struct.get(field);
             return op == null ? DOCUMENT : op.toString();
         }
-        try {
-            if (value instanceof String) {
-                return operationInJson(JSON.createParser((String) value));
-            }
-            if (value instanceof byte[]) { // JSON bytes, as ByteArrayConverter hands them over
-                return operationInJson(JSON.createParser((byte[]) value));
-            }
-        } catch (java.io.IOException e) {
-            return null;
+        if (value instanceof String || value instanceof byte[]) { // bytes: as ByteArrayConverter hands them over
+            return operationInJson(value);
         }
         return null;
     }
 
-    /** Scans the top level of a JSON object for operationType, skipping nested values without building them. */
-    private static String operationInJson(JsonParser json) {
-        try (JsonParser parser = json) {
+    /**
+     * Scans the top level of a JSON object (text or UTF-8 bytes) for operationType, skipping nested values
+     * without building them.
+     */
+    private static String operationInJson(Object json) {
+        try (JsonParser parser = json instanceof String ? JSON.createParser((String) json)
+                : JSON.createParser((byte[]) json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

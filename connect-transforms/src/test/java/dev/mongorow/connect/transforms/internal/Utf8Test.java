@@ -35,13 +35,14 @@ class Utf8Test {
     }
 
     private static void assertSameVerdict(byte[] bytes) {
-        assertEquals(reference(bytes), Utf8.isWellFormedWithoutNul(bytes), () -> HexFormat.ofDelimiter(" ").formatHex(bytes));
+        assertEquals(reference(bytes), Utf8.isWellFormedWithoutNul(bytes),
+                () -> HexFormat.ofDelimiter(" ").formatHex(bytes));
     }
 
     @Test
-    void everySequenceOfUpToThreeBytesAtEveryAlignment() {
-        // each sequence behind 0..8 ASCII bytes and followed by 0..8 more, so that it falls inside, across and
-        // outside the eight-byte words the check reads at once
+    void everyTwoByteSequenceAndTheLongerFormsAtThreeAlignments() {
+        // each sequence behind 0, 3 or 6 ASCII bytes and followed by 8, 5 or 2 more, so that it falls at the start
+        // of, inside and across the eight-byte words the check reads at once
         for (int pad = 0; pad <= 8; pad += 3) {
             for (int a = 0; a < 256; a++) {
                 for (int b = 0; b < 256; b++) {
